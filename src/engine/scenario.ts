@@ -1,0 +1,121 @@
+// Scenario files: a model, a system and a plan (or `auto`), plus optional training amount,
+// price overrides and efficiency overrides. Parsing is pure: file access is the caller's
+// (the CLI passes a loader for `system: { file: … }`), so the engine runs in a browser too.
+import { z } from 'zod';
+import { InputError, type InputIssue } from '../common/errors.js';
+import { parseOrThrow, zodIssues } from '../common/zod-issues.js';
+import { getSystemPreset, parseSystemSpec } from '../specs/registry.js';
+import type { SystemInstance, SystemSpec } from '../specs/schema.js';
+import { PriceOverrideSchema, mergePriceSheet, type PriceSheet } from '../specs/prices.js';
+import { resolveModelConfig, buildWorkload, type ModelConfig } from '../workloads/models.js';
+import type { WorkloadGraph } from '../workloads/graph.js';
+import { PlanInputSchema } from '../planner/plan.js';
+import { DEFAULT_EFFICIENCY, EfficiencySchema, type Efficiency } from '../simulators/analytical/efficiency.js';
+import type { TrainingAmount } from '../simulators/analytical/power-cost.js';
+import { ensureBuiltins } from './builtins.js';
+
+const COUNT_KEYS = ['gpus', 'tiles', 'devices'] as const;
+const SCENARIO_KEYS = ['name', 'model', 'system', 'plan', 'training', 'prices', 'efficiency'] as const;
+
+const TrainingSchema = z.union([
+  z.object({ tokens: z.number().positive() }).strict(),
+  z.object({ samples: z.number().positive() }).strict(),
+  z.object({ steps: z.number().int().positive() }).strict(),
+], { error: 'must be exactly one of { tokens: N }, { samples: N } or { steps: N }' });
+
+export type PlanSpec = z.output<typeof PlanInputSchema> | 'auto';
+
+export interface Scenario {
+  name: string;
+  origin: string;
+  modelConfig: ModelConfig;
+  workload: WorkloadGraph;
+  system: SystemInstance;
+  plan: PlanSpec;
+  training?: TrainingAmount;
+  prices: PriceSheet;
+  efficiency: Efficiency;
+}
+
+export interface ScenarioOptions {
+  /** Reads a system spec file named in `system.file` (relative to the scenario); CLI only. */
+  loadSystemFile?: (path: string) => unknown;
+}
+
+function resolveSystem(raw: unknown, origin: string, opts: ScenarioOptions): SystemInstance {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InputError(origin, [{ path: 'system', message: 'must be an object: { preset: NAME, gpus: N }, { file: PATH, gpus: N } or an inline system spec' }]);
+  }
+  const obj = { ...(raw as Record<string, unknown>) };
+  const countKeys = COUNT_KEYS.filter((k) => k in obj);
+  if (countKeys.length > 1) throw new InputError(origin, [{ path: `system.${countKeys[1]}`, message: `give only one of ${COUNT_KEYS.join(', ')}` }]);
+  let count: number | undefined;
+  if (countKeys[0]) {
+    const v = obj[countKeys[0]];
+    delete obj[countKeys[0]];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InputError(origin, [{ path: `system.${countKeys[0]}`, message: 'must be a positive integer' }]);
+    count = v;
+  }
+  let spec: SystemSpec;
+  if ('preset' in obj) {
+    const extra = Object.keys(obj).filter((k) => k !== 'preset');
+    if (extra.length) throw new InputError(origin, [{ path: `system.${extra[0]}`, message: `unknown key next to preset; allowed: preset, ${COUNT_KEYS.join(', ')}` }]);
+    if (typeof obj.preset !== 'string') throw new InputError(origin, [{ path: 'system.preset', message: 'must be a preset name' }]);
+    spec = getSystemPreset(obj.preset);
+  } else if ('file' in obj) {
+    if (!opts.loadSystemFile) throw new InputError(origin, [{ path: 'system.file', message: 'system files can only be read from the command line; inline the spec instead' }]);
+    if (typeof obj.file !== 'string') throw new InputError(origin, [{ path: 'system.file', message: 'must be a path' }]);
+    spec = parseSystemSpec(opts.loadSystemFile(obj.file), obj.file);
+  } else {
+    spec = parseSystemSpec(obj, origin, 'system');
+  }
+  const devices = count ?? spec.defaultDevices;
+  if (spec.maxDevices !== undefined && devices > spec.maxDevices) {
+    throw new InputError(origin, [{ path: `system.${countKeys[0] ?? 'devices'}`, message: `${spec.name} has at most ${spec.maxDevices} devices; got ${devices}` }]);
+  }
+  return { spec, devices };
+}
+
+export function parseScenario(raw: unknown, origin: string, opts: ScenarioOptions = {}): Scenario {
+  ensureBuiltins();
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(origin, [{ path: '', message: 'a scenario must be a mapping with model, system and plan' }]);
+  const doc = raw as Record<string, unknown>;
+  const issues: InputIssue[] = [];
+  for (const k of Object.keys(doc)) if (!(SCENARIO_KEYS as readonly string[]).includes(k)) issues.push({ path: k, message: `unknown key; allowed: ${SCENARIO_KEYS.join(', ')}` });
+  for (const k of ['model', 'system', 'plan'] as const) if (!(k in doc)) issues.push({ path: k, message: 'is required' });
+  if (issues.length) throw new InputError(origin, issues);
+
+  // Collect problems from every section before failing, so a user fixes them in one pass.
+  const collect = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof InputError) {
+        issues.push(...e.issues);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  const modelConfig = collect(() => resolveModelConfig(doc.model, origin));
+  const system = collect(() => resolveSystem(doc.system, origin, opts));
+  let plan: PlanSpec | undefined;
+  if (doc.plan === 'auto') plan = 'auto';
+  else {
+    const r = PlanInputSchema.safeParse(doc.plan);
+    if (r.success) plan = r.data;
+    else issues.push(...zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `plan.${i.path}` : 'plan' })));
+  }
+  const training = doc.training === undefined ? undefined : collect(() => parseOrThrow(TrainingSchema, doc.training, origin, 'training'));
+  const prices = collect(() => mergePriceSheet(doc.prices === undefined ? undefined : parseOrThrow(PriceOverrideSchema, doc.prices, origin, 'prices')));
+  const efficiency = collect(() => (doc.efficiency === undefined ? DEFAULT_EFFICIENCY : parseOrThrow(EfficiencySchema, { ...DEFAULT_EFFICIENCY, ...(doc.efficiency as object) }, origin, 'efficiency')));
+  if (issues.length || !modelConfig || !system || !plan || !prices || !efficiency) throw new InputError(origin, issues);
+  const workload = buildWorkload(modelConfig);
+  const name = typeof doc.name === 'string' ? doc.name : `${workload.name} on ${system.devices}× ${system.spec.name}`;
+  return { name, origin, modelConfig, workload, system, plan, ...(training ? { training } : {}), prices, efficiency };
+}
+
+/** The same scenario on another system (for `compare`): keeps model and plan, swaps the machine. */
+export function withSystem(s: Scenario, system: SystemInstance): Scenario {
+  return { ...s, system, name: `${s.workload.name} on ${system.devices}× ${system.spec.name}` };
+}

@@ -1,0 +1,110 @@
+// Per-device memory model: weights, gradients, optimizer state, saved activations for the
+// micro-batches a 1F1B pipeline keeps in flight, and a fixed workspace. Reports whether the worst
+// stage fits, by how much it does not, and which component dominates.
+import type { SystemInstance } from '../specs/schema.js';
+import type { Op, TensorSplit, WorkloadGraph } from '../workloads/graph.js';
+import { microBatchesPerStep, type Plan } from './plan.js';
+import type { StageBlocks } from './stages.js';
+
+export interface MemorySettings {
+  /** cuBLAS/NCCL workspaces and allocator fragmentation; assumption, see docs/how-the-model-works.md. */
+  workspaceBytes: number;
+  /** Adam mixed precision: fp32 master weights + two fp32 moments. */
+  optimizerBytesPerParam: number;
+}
+
+export const DEFAULT_MEMORY_SETTINGS: MemorySettings = { workspaceBytes: 2e9, optimizerBytesPerParam: 12 };
+
+export interface MemoryBreakdown {
+  stage: number;
+  weightsBytes: number;
+  gradientsBytes: number;
+  optimizerBytes: number;
+  activationsBytes: number;
+  workspaceBytes: number;
+  totalBytes: number;
+  capacityBytes: number;
+  fits: boolean;
+  /** Bytes over capacity (0 when it fits). */
+  overBytes: number;
+  /** Largest component, to say why a plan does not fit. */
+  dominant: 'weights' | 'gradients' | 'optimizer' | 'activations' | 'workspace';
+}
+
+export function splitDivisor(split: TensorSplit, plan: Plan): number {
+  if (split === 'split') return plan.tp;
+  if (split === 'sequence') return plan.sequenceParallel ? plan.tp : 1;
+  return 1;
+}
+
+/** Parameters a device holds for one instance of a block (before ZeRO-3 sharding). */
+export function blockParamsPerDevice(ops: Op[], plan: Plan): number {
+  let p = 0;
+  for (const o of ops) p += o.params / (o.tensorSplit === 'split' ? plan.tp : 1);
+  return p;
+}
+
+/** Saved activation bytes per micro-batch for one block instance on one device. */
+export function blockActivationBytes(ops: Op[], plan: Plan, recomputeApplies: boolean): number {
+  let bytes = 0;
+  const mode = recomputeApplies ? plan.recompute : 'none';
+  if (mode === 'full') {
+    // Only the block input is kept (the first op's saved input); the rest is recomputed.
+    const first = ops[0];
+    bytes = first ? first.savedActivationBytes / splitDivisor(first.savedActivationSplit, plan) : 0;
+  } else {
+    for (const o of ops) {
+      if (mode === 'selective' && o.selectiveRecompute) continue;
+      bytes += o.savedActivationBytes / splitDivisor(o.savedActivationSplit, plan);
+    }
+  }
+  return (bytes * plan.microBatch) / plan.cp;
+}
+
+export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, stages: StageBlocks[], settings = DEFAULT_MEMORY_SETTINGS): MemoryBreakdown[] {
+  const m = microBatchesPerStep(plan);
+  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  const weightBytes = 2;
+  const capacity = sys.spec.device.memoryGB * 1e9;
+  // Per-block figures computed once; stages only scale them by counts.
+  const perBlock = g.blocks.map((b) => {
+    const recomputeApplies = b.placement === 'repeated';
+    return {
+      params: blockParamsPerDevice(b.ops, plan),
+      act: blockActivationBytes(b.ops, plan, recomputeApplies),
+      // During recompute the whole block's activations are live again for one micro-batch.
+      working: recomputeApplies && plan.recompute !== 'none' ? blockActivationBytes(b.ops, { ...plan, recompute: 'none' }, false) : 0,
+    };
+  });
+  return stages.map((blocks, stage) => {
+    let params = 0;
+    let act = 0;
+    let working = 0;
+    for (const [bi, count] of blocks) {
+      const pb = perBlock[bi]!;
+      params += pb.params * count;
+      act += pb.act * count;
+      working = Math.max(working, pb.working);
+    }
+    // 1F1B: stage i holds up to (pp - i) micro-batches; interleaving adds (pp-1)/(pp·v) more.
+    let inFlight = Math.min(m, plan.pp - stage);
+    if (plan.virtualStages > 1) inFlight *= 1 + (plan.pp - 1 - stage) / (plan.pp * plan.virtualStages);
+    const shardW = plan.zeroStage >= 3 ? plan.dp : 1;
+    const shardG = plan.zeroStage >= 2 ? plan.dp : 1;
+    const shardO = plan.zeroStage >= 1 ? plan.dp : 1;
+    const weightsBytes = (params * weightBytes) / shardW;
+    const gradientsBytes = (params * gradBytes) / shardG;
+    const optimizerBytes = (params * settings.optimizerBytesPerParam) / shardO;
+    const activationsBytes = act * inFlight + working;
+    const workspaceBytes = settings.workspaceBytes;
+    const totalBytes = weightsBytes + gradientsBytes + optimizerBytes + activationsBytes + workspaceBytes;
+    const parts = { weights: weightsBytes, gradients: gradientsBytes, optimizer: optimizerBytes, activations: activationsBytes, workspace: workspaceBytes };
+    const dominant = (Object.entries(parts) as [MemoryBreakdown['dominant'], number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+    return { stage, weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, workspaceBytes, totalBytes, capacityBytes: capacity, fits: totalBytes <= capacity, overBytes: Math.max(0, totalBytes - capacity), dominant };
+  });
+}
+
+/** The stage with the highest memory use: the one that decides whether the plan fits. */
+export function peakMemory(stages: MemoryBreakdown[]): MemoryBreakdown {
+  return stages.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
+}

@@ -1,0 +1,55 @@
+// Power from component figures and utilization; energy per step; cost from the price sheet
+// (amortized capital + energy when owned, node-hour rate when rented).
+import type { PriceSheet } from '../../specs/prices.js';
+import type { SystemInstance } from '../../specs/schema.js';
+import type { CostReport, PowerReport, RunReport } from '../report.js';
+
+/** How much training a run is: exactly one of tokens, samples or steps. */
+export type TrainingAmount = { tokens: number } | { samples: number } | { steps: number };
+
+const SECONDS_PER_YEAR = 365.25 * 24 * 3600;
+
+export function powerAndCost(
+  sys: SystemInstance,
+  prices: PriceSheet,
+  stepSeconds: number,
+  utilization: number,
+  unitsPerStep: number,
+  training: TrainingAmount | undefined,
+  samplesPerStep: number,
+  tokensPerSample: number,
+): { power: PowerReport; cost: CostReport; run?: RunReport } {
+  const { spec, devices } = sys;
+  const d = spec.device;
+  const u = Math.min(1, Math.max(0, utilization));
+  const devicePowerW = d.idlePowerW + (d.tdpW - d.idlePowerW) * u;
+  const nodes = Math.ceil(devices / spec.devicesPerNode);
+  const networkW = spec.tiers.reduce((a, t) => a + t.powerWPerDevice, 0) * devices;
+  const itPowerW = devicePowerW * devices + spec.nodeOtherPowerW * nodes + networkW;
+  const facilityPowerW = itPowerW * prices.pue;
+  const energyPerStepJ = facilityPowerW * stepSeconds;
+
+  const price = prices.systems[spec.priceKey ?? spec.name];
+  const energyUsdPerSecond = (facilityPowerW / 1000 / 3600) * prices.energyUsdPerKWh;
+  const ownedUsdPerSecond = price ? (price.capexUsdPerNode * nodes) / (prices.amortizationYears * SECONDS_PER_YEAR) + energyUsdPerSecond : energyUsdPerSecond;
+  const useCloud = prices.costBasis === 'cloud' && price?.cloudUsdPerNodeHour !== undefined;
+  const usdPerSecond = useCloud ? (price!.cloudUsdPerNodeHour! * nodes) / 3600 : ownedUsdPerSecond;
+  const cost: CostReport = {
+    basis: useCloud ? 'cloud' : 'owned',
+    costPerStepUsd: usdPerSecond * stepSeconds,
+    costPerHourUsd: usdPerSecond * 3600,
+    costPerMillionUnitsUsd: (usdPerSecond * stepSeconds * 1e6) / unitsPerStep,
+  };
+  const power: PowerReport = { deviceUtilization: u, devicePowerW, itPowerW, facilityPowerW, energyPerStepJ };
+  if (!training) return { power, cost };
+  const steps = Math.ceil(
+    'steps' in training ? training.steps : 'samples' in training ? training.samples / samplesPerStep : training.tokens / (samplesPerStep * tokensPerSample),
+  );
+  const run: RunReport = {
+    steps,
+    wallClockSeconds: steps * stepSeconds,
+    energyKWh: (steps * energyPerStepJ) / 3.6e6,
+    costUsd: steps * cost.costPerStepUsd,
+  };
+  return { power, cost, run };
+}

@@ -1,0 +1,152 @@
+// Analytical step-time model: per-block times → per-stage micro-batch times → 1F1B (interleaved)
+// pipeline → data-parallel gradient reduction and optimizer. Returns a StepReport.
+import type { SystemInstance } from '../../specs/schema.js';
+import { modelFlopsPerSample, type WorkloadGraph } from '../../workloads/graph.js';
+import { blockParamsPerDevice, peakMemory, stageMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
+import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
+import { partitionStages } from '../../planner/stages.js';
+import type { PriceSheet } from '../../specs/prices.js';
+import type { StepBreakdown, StepReport } from '../report.js';
+import { blockTimes, planGroups, type BlockTimes } from './block-times.js';
+import { collectiveSeconds, p2pSeconds } from './collectives.js';
+import { deviceRates } from './compute.js';
+import { DEFAULT_EFFICIENCY, type Efficiency } from './efficiency.js';
+import { powerAndCost, type TrainingAmount } from './power-cost.js';
+
+export interface AnalyticalOptions {
+  efficiency?: Efficiency;
+  memory?: MemorySettings;
+  prices: PriceSheet;
+  training?: TrainingAmount;
+}
+
+interface StageTimes {
+  /** One micro-batch through every chunk of this stage, forward + backward, communication included. */
+  perMicroBatch: number;
+  compute: number;
+  recompute: number;
+  tp: number;
+  cp: number;
+  pp: number;
+  /** Backward compute of one micro-batch: the window a gradient reduction can hide behind. */
+  backwardWindow: number;
+  paramsPerDevice: number;
+  matmulFlops: number;
+  recomputeMatmulFlops: number;
+}
+
+export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: AnalyticalOptions): StepReport {
+  const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
+  const spec = sys.spec;
+  const rates = deviceRates(spec.device, plan.precision, eff);
+  const groups = planGroups(plan);
+  const stages = partitionStages(g, plan.pp, plan.virtualStages);
+  const m = microBatchesPerStep(plan);
+  const v = plan.virtualStages;
+
+  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups));
+  const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
+  // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
+  // (Megatron's scatter/gather optimization, or sequence parallelism).
+  const boundary = g.blocks.find((b) => b.placement === 'repeated')?.ops[0]?.savedActivationBytes ?? 0;
+  const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
+
+  const stageTimes: StageTimes[] = stages.map((blocks) => {
+    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, tp: 0, cp: 0, pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0 };
+    for (const [bi, count] of blocks) {
+      const t = perBlock[bi]!;
+      s.compute += count * (t.forward + t.backward);
+      s.recompute += count * t.recompute;
+      s.tp += count * (t.tpForward + t.tpBackward + t.tpRecompute);
+      s.cp += count * t.cp;
+      s.backwardWindow += count * (t.backward + t.recompute);
+      s.paramsPerDevice += count * blockParams[bi]!;
+      s.matmulFlops += count * 3 * t.matmulFlopsForward;
+      s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
+    }
+    s.perMicroBatch = s.compute + s.recompute + s.tp + s.cp + s.pp;
+    return s;
+  });
+
+  const critical = stageTimes.reduce((a, b) => (b.perMicroBatch > a.perMicroBatch ? b : a));
+  const sumStages = stageTimes.reduce((acc, s) => acc + s.perMicroBatch, 0);
+  // 1F1B: m micro-batches at the slowest stage's pace plus fill/drain through the others;
+  // interleaving divides the fill/drain by the number of chunks per device.
+  const pipelineSeconds = m * critical.perMicroBatch + (sumStages - critical.perMicroBatch) / v;
+  const bubbleSeconds = pipelineSeconds - m * critical.perMicroBatch;
+
+  // Data-parallel gradient reduction (all-reduce, or reduce-scatter + param all-gather with ZeRO ≥ 1/2).
+  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  let dpExposed = 0;
+  for (const s of stageTimes) {
+    const grads = s.paramsPerDevice * gradBytes;
+    let comm = plan.zeroStage >= 1
+      ? collectiveSeconds(spec, 'reduce-scatter', grads, groups.dp) + collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp)
+      : collectiveSeconds(spec, 'all-reduce', grads, groups.dp);
+    if (plan.zeroStage >= 3) {
+      // FSDP gathers parameters again for forward and backward of every micro-batch, prefetched
+      // behind compute; only what compute cannot hide is exposed.
+      const gather = collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
+      comm += m * Math.max(0, 2 * gather - s.compute);
+    }
+    const exposed = plan.overlapGradReduce ? Math.max(eff.gradReduceTailFraction * comm, comm - s.backwardWindow) : comm;
+    dpExposed = Math.max(dpExposed, exposed);
+  }
+  // Tied embeddings: first and last stage all-reduce the shared embedding gradient.
+  if (plan.pp > 1 && g.sharedParams > 0) {
+    dpExposed += 2 * p2pSeconds(spec, (g.sharedParams / plan.tp) * gradBytes, groups.ppDistance * (plan.pp - 1));
+  }
+
+  const maxParams = Math.max(...stageTimes.map((s) => s.paramsPerDevice));
+  const optimizerShard = plan.zeroStage >= 1 ? plan.dp : 1;
+  const optimizerSeconds = (maxParams / optimizerShard) * eff.optimizerBytesPerParam / rates.elementwiseBytes;
+
+  const stepTimeSeconds = pipelineSeconds + dpExposed + optimizerSeconds;
+  const breakdown: StepBreakdown = {
+    computeSeconds: m * critical.compute,
+    recomputeSeconds: m * critical.recompute,
+    tensorParallelCommSeconds: m * critical.tp,
+    contextParallelCommSeconds: m * critical.cp,
+    pipelineCommSeconds: m * critical.pp,
+    dataParallelCommSeconds: dpExposed,
+    bubbleSeconds,
+    optimizerSeconds,
+  };
+
+  const memStages = stageMemory(g, plan, sys, stages, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
+  const mem = peakMemory(memStages);
+  const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
+  const peak = (spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
+  const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp;
+  const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
+  const busy = (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds;
+  const { power, cost, run } = powerAndCost(sys, opts.prices, stepTimeSeconds, busy, plan.globalBatch * g.tokensPerSample, opts.training, plan.globalBatch, g.tokensPerSample);
+
+  const notes: string[] = [];
+  if (!mem.fits) {
+    notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
+  }
+  const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
+  notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
+
+  return {
+    model: g.name,
+    system: spec.name,
+    devices: sys.devices,
+    plan,
+    stepTimeSeconds,
+    breakdown,
+    samplesPerSecond,
+    ...(g.throughputUnit === 'tokens' ? { tokensPerSecond: samplesPerSecond * g.tokensPerSample } : {}),
+    mfu: modelFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
+    hfu: hwFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
+    modelFlopsPerStep,
+    peakMemoryBytesPerDevice: mem.totalBytes,
+    memory: mem,
+    fits: mem.fits,
+    power,
+    cost,
+    ...(run ? { run } : {}),
+    notes,
+  };
+}

@@ -1,0 +1,123 @@
+// The workload IR: a graph of ops grouped in blocks. Each op declares what it costs (FLOPs, bytes
+// moved, parameters, saved activations) and how it may be sharded; the planner and simulators
+// read only these declarations, never an op's name, so a new builder (or an ONNX importer) only
+// has to emit ops. Quantities are per sample (one sequence, one image) unless a key says otherwise.
+
+/** How tensor parallelism divides an op's work across the TP group. */
+export type TensorSplit =
+  /** Work is divided by the TP degree (column/row-parallel matmuls, per-head attention). */
+  | 'split'
+  /** Every TP rank does the whole op (e.g. LayerNorm without sequence parallelism). */
+  | 'replicated'
+  /** Replicated under plain TP, divided by TP degree when sequence parallelism is on. */
+  | 'sequence';
+
+/** A matmul as the device sees it, per sample: `batch` independent (m×k)·(k×n) products. */
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  /** Which dimension tensor parallelism divides ('none' if it does not). */
+  tpDim: 'm' | 'n' | 'k' | 'batch' | 'none';
+}
+
+export interface Op {
+  name: string;
+  /** Set for matmul-like ops: FLOPs are derived from the shape (2·m·n·k·batch). */
+  matmul?: MatmulShape;
+  /** Non-matmul FLOPs per sample (elementwise math); not counted in model FLOPs (as Megatron). */
+  otherFlops: number;
+  /** Device-memory traffic per sample of a non-matmul op, forward and backward (bytes). */
+  memoryBytesForward: number;
+  memoryBytesBackward: number;
+  /** Backward FLOPs as a multiple of forward (2 for matmuls: input and weight gradients). */
+  backwardFlopsRatio: number;
+  /** Trainable parameters (not per sample). */
+  params: number;
+  /** Bytes kept from forward for backward, per sample, at no recompute. */
+  savedActivationBytes: number;
+  /** How TP divides the op's compute. */
+  tensorSplit: TensorSplit;
+  /** How TP divides the saved activations (may differ from compute: a column-parallel
+   * matmul computes a slice but keeps its full, replicated input). */
+  savedActivationSplit: TensorSplit;
+  /** Dropped and recomputed under selective recompute (the attention core). */
+  selectiveRecompute: boolean;
+  /** TP all-reduce (or reduce-scatter+all-gather under sequence parallelism) of this op's
+   * output in forward / of its input gradient in backward, bytes per sample. */
+  tpAllReduceBytesForward: number;
+  tpAllReduceBytesBackward: number;
+  /** Context-parallel exchange (e.g. K/V all-gather for ring attention), bytes per sample. */
+  cpExchangeBytesForward: number;
+}
+
+export type BlockPlacement = 'first-stage' | 'repeated' | 'last-stage';
+
+export interface Block {
+  name: string;
+  /** first-stage blocks (embeddings) and last-stage blocks (heads) stay at the pipeline ends;
+   * repeated blocks are the layers that pipeline stages divide between them. */
+  placement: BlockPlacement;
+  repeat: number;
+  ops: Op[];
+}
+
+export interface WorkloadGraph {
+  name: string;
+  /** 'tokens' for language models (throughput in tokens/s), 'samples' otherwise. */
+  throughputUnit: 'tokens' | 'samples';
+  /** Tokens per sample (sequence length) for language models; 1 otherwise. */
+  tokensPerSample: number;
+  /** Parallelism the graph supports beyond data parallelism. */
+  supports: { tensor: boolean; sequence: boolean; context: boolean; pipeline: boolean };
+  /** Limits on degrees, e.g. TP must divide heads, CP must divide the sequence. */
+  divisibility: { tensor: number[]; context: number[] };
+  blocks: Block[];
+  /** Parameters counted once even if a block holds a tied copy (e.g. tied embeddings). */
+  sharedParams: number;
+  /** Free-form description of the source config, for reports. */
+  summary: Record<string, number | string | boolean>;
+}
+
+export function matmulFlops(m: MatmulShape): number {
+  return 2 * m.m * m.n * m.k * m.batch;
+}
+
+export function opForwardFlops(op: Op): number {
+  return (op.matmul ? matmulFlops(op.matmul) : 0) + op.otherFlops;
+}
+
+/** Total trainable parameters (tied copies counted once). */
+export function graphParams(g: WorkloadGraph): number {
+  let total = 0;
+  for (const b of g.blocks) for (const op of b.ops) total += op.params * b.repeat;
+  return total - g.sharedParams;
+}
+
+/** Model FLOPs per sample as Megatron counts them: forward + backward matmul FLOPs (3× forward),
+ * no recompute, no elementwise work. Used for MFU. */
+export function modelFlopsPerSample(g: WorkloadGraph): number {
+  let fwd = 0;
+  for (const b of g.blocks) for (const op of b.ops) if (op.matmul) fwd += matmulFlops(op.matmul) * b.repeat;
+  return 3 * fwd;
+}
+
+/** Ops default: helpers for builders so each op only states what differs. */
+export function op(partial: Partial<Op> & { name: string }): Op {
+  return {
+    otherFlops: 0,
+    memoryBytesForward: 0,
+    memoryBytesBackward: 0,
+    backwardFlopsRatio: partial.matmul ? 2 : 1,
+    params: 0,
+    savedActivationBytes: 0,
+    tensorSplit: 'split',
+    savedActivationSplit: partial.tensorSplit ?? 'split',
+    selectiveRecompute: false,
+    tpAllReduceBytesForward: 0,
+    tpAllReduceBytesBackward: 0,
+    cpExchangeBytesForward: 0,
+    ...partial,
+  };
+}

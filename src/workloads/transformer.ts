@@ -1,0 +1,207 @@
+// Dense decoder-only transformer builder (GPT-style and Llama-style). Emits one embedding block,
+// one repeated layer block and one output block; every op states its FLOPs, memory traffic, saved
+// activations (Korthikanti et al. 2022 accounting: 34·s·h + 5·a·s² bytes per layer-sample for GPT
+// with dropout) and TP/SP behaviour, so Megatron's FLOP count and memory formulas fall out of the
+// ops rather than being typed in.
+import { z } from 'zod';
+import { op, type Op, type WorkloadGraph } from './graph.js';
+
+export const TransformerConfigSchema = z
+  .object({
+    kind: z.literal('transformer'),
+    name: z.string().optional(),
+    layers: z.number().int().positive(),
+    hidden: z.number().int().positive(),
+    heads: z.number().int().positive(),
+    seqLen: z.number().int().positive(),
+    vocab: z.number().int().positive(),
+    ffnHidden: z.number().int().positive().optional(),
+    kvHeads: z.number().int().positive().optional(),
+    activation: z.enum(['gelu', 'swiglu']).default('gelu'),
+    norm: z.enum(['layernorm', 'rmsnorm']).optional(),
+    tiedEmbeddings: z.boolean().optional(),
+    /** Learned absolute positions (GPT) or rotary (Llama). */
+    positionEmbedding: z.enum(['learned', 'rotary']).optional(),
+    /** GPT-3/Megatron train with dropout 0.1; Llama-style models use none. */
+    dropout: z.boolean().optional(),
+    /** Biases on linear layers (GPT yes, Llama no). */
+    bias: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.hidden % c.heads !== 0) ctx.addIssue({ code: 'custom', path: ['heads'], message: `must divide hidden (${c.hidden})` });
+    const kv = c.kvHeads ?? c.heads;
+    if (c.heads % kv !== 0) ctx.addIssue({ code: 'custom', path: ['kvHeads'], message: `must divide heads (${c.heads})` });
+  });
+
+export type TransformerConfig = z.output<typeof TransformerConfigSchema>;
+
+const ACT_BYTES = 2; // bf16/fp16 activations; fp8 runs keep activations in 16-bit between GEMMs
+
+export function buildTransformer(c: TransformerConfig): WorkloadGraph {
+  const llama = c.activation === 'swiglu';
+  const h = c.hidden;
+  const s = c.seqLen;
+  const a = c.heads;
+  const kv = c.kvHeads ?? a;
+  const dh = h / a;
+  const f = c.ffnHidden ?? (llama ? Math.round((8 * h) / 3 / 64) * 64 : 4 * h);
+  const V = c.vocab;
+  const dropout = c.dropout ?? !llama;
+  const bias = c.bias ?? !llama;
+  const tied = c.tiedEmbeddings ?? !llama;
+  const learnedPositions = (c.positionEmbedding ?? (llama ? 'rotary' : 'learned')) === 'learned';
+  const B = ACT_BYTES;
+  const sh = s * h;
+  const qkvOut = h + 2 * kv * dh;
+  const fc1Out = llama ? 2 * f : f;
+  const b = (n: number) => (bias ? n : 0);
+
+  const norm = (name: string): Op =>
+    op({
+      name,
+      tensorSplit: 'sequence',
+      otherFlops: 5 * sh,
+      memoryBytesForward: 2 * B * sh,
+      memoryBytesBackward: 3 * B * sh,
+      params: (c.norm ?? (llama ? 'rmsnorm' : 'layernorm')) === 'layernorm' ? 2 * h : h,
+      savedActivationBytes: B * sh,
+    });
+  // Residual add, with dropout (and its 1-byte mask) when the model trains with dropout.
+  const residual = (name: string): Op =>
+    op({
+      name,
+      tensorSplit: 'sequence',
+      otherFlops: 2 * sh,
+      memoryBytesForward: (dropout ? 3 * B + 1 : 3 * B) * sh,
+      memoryBytesBackward: (dropout ? 2 * B + 1 : 2 * B) * sh,
+      savedActivationBytes: dropout ? sh : 0,
+    });
+
+  const layer: Op[] = [
+    norm('attn-norm'),
+    op({
+      name: 'qkv-proj',
+      matmul: { m: s, n: qkvOut, k: h, batch: 1, tpDim: 'n' },
+      params: h * qkvOut + b(qkvOut),
+      savedActivationBytes: B * sh,
+      savedActivationSplit: 'sequence',
+      tpAllReduceBytesBackward: B * sh,
+    }),
+    ...(learnedPositions
+      ? []
+      : [op({ name: 'rotary', otherFlops: 3 * s * qkvOut, memoryBytesForward: 2 * B * s * (h + kv * dh), memoryBytesBackward: 2 * B * s * (h + kv * dh) })]),
+    op({
+      name: 'attn-scores',
+      matmul: { m: s, n: s, k: dh, batch: a, tpDim: 'batch' },
+      savedActivationBytes: 2 * B * sh,
+      selectiveRecompute: true,
+      cpExchangeBytesForward: 2 * B * s * kv * dh,
+    }),
+    op({
+      name: 'softmax',
+      otherFlops: 5 * a * s * s,
+      memoryBytesForward: 2 * B * a * s * s,
+      memoryBytesBackward: 3 * B * a * s * s,
+      savedActivationBytes: B * a * s * s,
+      selectiveRecompute: true,
+    }),
+    ...(dropout
+      ? [
+          op({
+            name: 'attn-dropout',
+            otherFlops: a * s * s,
+            memoryBytesForward: (2 * B + 1) * a * s * s,
+            memoryBytesBackward: (2 * B + 1) * a * s * s,
+            savedActivationBytes: (B + 1) * a * s * s,
+            selectiveRecompute: true,
+          }),
+        ]
+      : []),
+    op({
+      name: 'attn-values',
+      matmul: { m: s, n: dh, k: s, batch: a, tpDim: 'batch' },
+      savedActivationBytes: B * sh,
+      selectiveRecompute: true,
+    }),
+    op({
+      name: 'attn-out-proj',
+      matmul: { m: s, n: h, k: h, batch: 1, tpDim: 'k' },
+      params: h * h + b(h),
+      savedActivationBytes: B * sh,
+      tpAllReduceBytesForward: B * sh,
+    }),
+    residual('attn-residual'),
+    norm('mlp-norm'),
+    op({
+      name: 'mlp-up-proj',
+      matmul: { m: s, n: fc1Out, k: h, batch: 1, tpDim: 'n' },
+      params: h * fc1Out + b(fc1Out),
+      savedActivationBytes: B * sh,
+      savedActivationSplit: 'sequence',
+      tpAllReduceBytesBackward: B * sh,
+    }),
+    op({
+      name: llama ? 'swiglu' : 'gelu',
+      otherFlops: 8 * s * f,
+      memoryBytesForward: B * s * (fc1Out + f),
+      memoryBytesBackward: B * s * (2 * fc1Out + f),
+      savedActivationBytes: B * s * fc1Out,
+    }),
+    op({
+      name: 'mlp-down-proj',
+      matmul: { m: s, n: h, k: f, batch: 1, tpDim: 'k' },
+      params: f * h + b(h),
+      savedActivationBytes: B * s * f,
+      tpAllReduceBytesForward: B * sh,
+    }),
+    residual('mlp-residual'),
+  ];
+
+  const embedding: Op[] = [
+    op({
+      name: 'token-embedding',
+      tensorSplit: 'split',
+      memoryBytesForward: 2 * B * sh,
+      memoryBytesBackward: 2 * B * sh,
+      params: V * h + (learnedPositions ? s * h : 0),
+      tpAllReduceBytesForward: B * sh,
+    }),
+    ...(dropout ? [op({ name: 'embedding-dropout', tensorSplit: 'sequence', memoryBytesForward: (2 * B + 1) * sh, memoryBytesBackward: (2 * B + 1) * sh, savedActivationBytes: sh })] : []),
+  ];
+
+  const output: Op[] = [
+    norm('final-norm'),
+    op({
+      name: 'logits',
+      matmul: { m: s, n: V, k: h, batch: 1, tpDim: 'n' },
+      params: V * h,
+      savedActivationBytes: B * sh,
+      savedActivationSplit: 'sequence',
+      tpAllReduceBytesBackward: B * sh,
+    }),
+    // Vocab-parallel cross-entropy in fp32: read logits, write/read fp32 softmax, write gradient.
+    op({
+      name: 'cross-entropy',
+      otherFlops: 6 * s * V,
+      memoryBytesForward: (B + 4 + 4) * s * V,
+      memoryBytesBackward: (4 + B) * s * V,
+      savedActivationBytes: 4 * s * V,
+    }),
+  ];
+
+  return {
+    name: c.name ?? `transformer-${c.layers}l-${h}h`,
+    throughputUnit: 'tokens',
+    tokensPerSample: s,
+    supports: { tensor: true, sequence: true, context: true, pipeline: true },
+    divisibility: { tensor: [a, kv, f, V], context: [s] },
+    blocks: [
+      { name: 'embedding', placement: 'first-stage', repeat: 1, ops: embedding },
+      { name: 'transformer-layer', placement: 'repeated', repeat: c.layers, ops: layer },
+      { name: 'output', placement: 'last-stage', repeat: 1, ops: output },
+    ],
+    sharedParams: tied ? V * h : 0,
+    summary: { layers: c.layers, hidden: h, heads: a, kvHeads: kv, ffnHidden: f, seqLen: s, vocab: V, activation: c.activation, dropout, tiedEmbeddings: tied },
+  };
+}
