@@ -92,9 +92,10 @@ export function rowScenario(row: CalibrationRow): { doc: Record<string, unknown>
         sequenceParallel: p.sequence_parallel === true,
         recompute: recompute.startsWith('full') ? 'full' : recompute.startsWith('selective') ? 'selective' : 'none',
         precision: precision.startsWith('fp16') ? 'fp16' : 'bf16',
-        // Megatron-LM of 2020–2022 (these papers) reduced gradients after the backward pass;
-        // overlap arrived in 2023. A property of the framework version, not of the row.
-        overlapGradReduce: /Megatron/.test(framework) || /Megatron|Korthikanti/.test(row.group) ? false : true,
+        // Megatron-LM of 2020–2022 reduced gradients after the backward pass ("local" DDP); the
+        // SC21 run script (examples/sc21/run_table_1.sh) used PyTorch DDP, which overlaps
+        // bucketed all-reduce with backward, for its pp = 1 rows. Configuration, not a fit.
+        overlapGradReduce: /Megatron|Korthikanti/.test(row.group) || /Megatron/.test(framework) ? pp === 1 : true,
       },
     },
   };

@@ -68,6 +68,11 @@ export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: S
     const tpB = o.tpAllReduceBytesBackward > 0 ? tpCollective(o.tpAllReduceBytesBackward) : 0;
     t.tpForward += tpF;
     t.tpBackward += tpB;
+    // Sequence parallelism keeps only this rank's shard of a column-parallel matmul's input, so
+    // backward all-gathers it again to form the weight gradient (Korthikanti et al. 2022, §4.2.2).
+    if (plan.sequenceParallel && plan.tp > 1 && o.matmul && o.savedActivationSplit === 'sequence') {
+      t.tpBackward += collectiveSeconds(spec, 'all-gather', (o.savedActivationBytes * b) / plan.cp, groups.tp);
+    }
     if (recomputeAll) t.tpRecompute += tpF;
     if (o.cpExchangeBytesForward > 0 && plan.cp > 1) {
       // K/V all-gather in forward, gradient reduce-scatter in backward (ring attention moves the same bytes).

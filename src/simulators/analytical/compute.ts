@@ -15,7 +15,10 @@ export interface DeviceRates {
   halfDim: number;
   /** Bytes per matmul operand element at this precision. */
   operandBytes: number;
+  /** Achievable bytes/s of fused optimizer kernels (multi-tensor streaming). */
+  optimizerBytes: number;
 }
+
 
 export function deviceRates(device: DeviceSpec, precision: Precision, eff: Efficiency): DeviceRates {
   const peak = device.peakTflops[precision] ?? 0;
@@ -28,6 +31,7 @@ export function deviceRates(device: DeviceSpec, precision: Precision, eff: Effic
     overheadS: eff.kernelOverheadUs * 1e-6,
     halfDim: eff.matmulHalfDim,
     operandBytes: precision === 'fp8' ? 1 : 2,
+    optimizerBytes: stream,
   };
 }
 

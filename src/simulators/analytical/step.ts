@@ -99,7 +99,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
 
   const maxParams = Math.max(...stageTimes.map((s) => s.paramsPerDevice));
   const optimizerShard = plan.zeroStage >= 1 ? plan.dp : 1;
-  const optimizerSeconds = (maxParams / optimizerShard) * eff.optimizerBytesPerParam / rates.elementwiseBytes;
+  const optimizerSeconds = (maxParams / optimizerShard) * eff.optimizerBytesPerParam / rates.optimizerBytes;
 
   const stepTimeSeconds = pipelineSeconds + dpExposed + optimizerSeconds;
   const breakdown: StepBreakdown = {
