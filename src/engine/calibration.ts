@@ -79,6 +79,8 @@ export function rowScenario(row: CalibrationRow): { doc: Record<string, unknown>
         // Korthikanti rows omit the vocabulary; their MFU note states V = 51200 (GPT-2 BPE padded).
         vocab: num(w.vocab) ?? 51200,
         ...(num(w.ffn_hidden) ? { ffnHidden: num(w.ffn_hidden) } : {}),
+        // Megatron-LM of 2021–2022 computed attention as separate score/softmax/dropout kernels.
+        attention: 'materialized',
       },
       system: { preset: mem === 40 ? 'dgx-a100-40gb' : 'dgx-a100-80gb', gpus },
       plan: {

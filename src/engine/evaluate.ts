@@ -4,10 +4,10 @@ import { InputError } from '../common/errors.js';
 import { resolvePlan, type Plan } from '../planner/plan.js';
 import { simulateStep } from '../simulators/analytical/step.js';
 import type { StepReport } from '../simulators/report.js';
-import type { Scenario } from './scenario.js';
+import { isAutoPlan, type Scenario } from './scenario.js';
 
 export function resolveScenarioPlan(s: Scenario, planInput = s.plan): Plan {
-  if (planInput === 'auto') throw new InputError(s.origin, [{ path: 'plan', message: 'plan is "auto": run `opendojo plan` to search for one' }]);
+  if (isAutoPlan(planInput)) throw new InputError(s.origin, [{ path: 'plan', message: 'plan is "auto": run `opendojo plan` to search for one' }]);
   const { plan, issues } = resolvePlan(planInput, s.workload, s.system);
   if (issues.length) throw new InputError(s.origin, issues);
   return plan;

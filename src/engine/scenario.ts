@@ -23,7 +23,16 @@ const TrainingSchema = z.union([
   z.object({ steps: z.number().int().positive() }).strict(),
 ], { error: 'must be exactly one of { tokens: N }, { samples: N } or { steps: N }' });
 
-export type PlanSpec = z.output<typeof PlanInputSchema> | 'auto';
+/** A concrete plan, or a search request with the fields the user fixed (`plan: auto` or
+ * `plan: { auto: true, tp: 8, globalBatch: 1536 }`). */
+export type AutoPlan = { auto: true; fixed: Partial<z.output<typeof PlanInputSchema>> };
+export type PlanSpec = z.output<typeof PlanInputSchema> | AutoPlan;
+
+export function isAutoPlan(p: PlanSpec): p is AutoPlan {
+  return 'auto' in p;
+}
+
+const AutoPlanSchema = PlanInputSchema.partial().extend({ auto: z.literal(true) }).strict();
 
 export interface Scenario {
   name: string;
@@ -100,9 +109,20 @@ export function parseScenario(raw: unknown, origin: string, opts: ScenarioOption
   const modelConfig = collect(() => resolveModelConfig(doc.model, origin));
   const system = collect(() => resolveSystem(doc.system, origin, opts));
   let plan: PlanSpec | undefined;
-  if (doc.plan === 'auto') plan = 'auto';
-  else {
-    const r = PlanInputSchema.safeParse(doc.plan);
+  const rawPlan = doc.plan;
+  if (rawPlan === 'auto') plan = { auto: true, fixed: {} };
+  else if (rawPlan && typeof rawPlan === 'object' && 'auto' in rawPlan) {
+    const r = AutoPlanSchema.safeParse(rawPlan);
+    if (r.success) {
+      // Zod fills defaults even in a partial schema: keep only the fields the user actually fixed.
+      const given = new Set(Object.keys(rawPlan));
+      const fixed = Object.fromEntries(Object.entries(r.data).filter(([k]) => k !== 'auto' && given.has(k)));
+      plan = { auto: true, fixed };
+    } else issues.push(...zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `plan.${i.path}` : 'plan' })));
+  } else if (!rawPlan || typeof rawPlan !== 'object') {
+    issues.push({ path: 'plan', message: 'must be a plan mapping (tp, pp, dp, microBatch, globalBatch, …) or "auto"' });
+  } else {
+    const r = PlanInputSchema.safeParse(rawPlan);
     if (r.success) plan = r.data;
     else issues.push(...zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `plan.${i.path}` : 'plan' })));
   }

@@ -50,6 +50,11 @@ export interface Op {
   tpAllReduceBytesBackward: number;
   /** Context-parallel exchange (e.g. K/V all-gather for ring attention), bytes per sample. */
   cpExchangeBytesForward: number;
+  /** A fused kernel (e.g. FlashAttention) declared as a matmul: it runs at `efficiency` of the
+   * dense matmul rate, executes `flopsFraction` of the declared FLOPs (causal masking skips
+   * blocks), and moves only memoryBytesForward/Backward — its s×s intermediate never reaches
+   * device memory. */
+  fusedKernel?: { efficiency: number; flopsFraction: number };
 }
 
 export type BlockPlacement = 'first-stage' | 'repeated' | 'last-stage';

@@ -5,7 +5,7 @@ import type { Block } from '../../workloads/graph.js';
 import { splitDivisor } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
 import { collectiveSeconds, type Group } from './collectives.js';
-import { matmulSeconds, shardedShape, streamSeconds, type DeviceRates } from './compute.js';
+import { fusedKernelSeconds, matmulSeconds, shardedShape, streamSeconds, type DeviceRates } from './compute.js';
 
 export interface BlockTimes {
   forward: number;
@@ -51,9 +51,15 @@ export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: S
     let bwd: number;
     if (o.matmul) {
       const [m, n, k, batch] = shardedShape(o.matmul, b, plan.tp, plan.cp);
-      fwd = matmulSeconds(rates, m, n, k, batch);
-      bwd = fwd * o.backwardFlopsRatio;
-      const flops = 2 * m * n * k * batch;
+      if (o.fusedKernel) {
+        const io = (splitDivisor(o.tensorSplit, plan) * plan.cp) / b;
+        fwd = fusedKernelSeconds(rates, m, n, k, batch, o.fusedKernel, o.memoryBytesForward / io);
+        bwd = fusedKernelSeconds(rates, m, n, k, batch * o.backwardFlopsRatio, o.fusedKernel, o.memoryBytesBackward / io);
+      } else {
+        fwd = matmulSeconds(rates, m, n, k, batch);
+        bwd = fwd * o.backwardFlopsRatio;
+      }
+      const flops = 2 * m * n * k * batch * (o.fusedKernel?.flopsFraction ?? 1);
       t.matmulFlopsForward += flops;
       if (recomputeAll || (recomputeSelective && o.selectiveRecompute)) t.recomputeMatmulFlops += flops;
     } else {

@@ -38,9 +38,19 @@ export function deviceRates(device: DeviceSpec, precision: Precision, eff: Effic
 /** Seconds for `batch` matmuls of m×k by k×n on one device. */
 export function matmulSeconds(r: DeviceRates, m: number, n: number, k: number, batch: number): number {
   const flops = 2 * m * n * k * batch;
-  const shape = (m / (m + r.halfDim)) * (n / (n + r.halfDim)) * (k / (k + r.halfDim));
   const bytes = r.operandBytes * batch * (m * k + k * n) + 2 * batch * m * n;
-  return Math.max(flops / (r.matmulFlops * shape), bytes / r.matmulBytes) + r.overheadS;
+  return Math.max(flops / (r.matmulFlops * shapeFactor(r, m, n, k)), bytes / r.matmulBytes) + r.overheadS;
+}
+
+/** A matmul dimension d reaches d/(d + halfDim) of the best-shape rate. */
+function shapeFactor(r: DeviceRates, m: number, n: number, k: number): number {
+  return (m / (m + r.halfDim)) * (n / (n + r.halfDim)) * (k / (k + r.halfDim));
+}
+
+/** Seconds for a fused matmul-like kernel that moves only `ioBytes` (e.g. FlashAttention). */
+export function fusedKernelSeconds(r: DeviceRates, m: number, n: number, k: number, batch: number, kernel: { efficiency: number; flopsFraction: number }, ioBytes: number): number {
+  const flops = 2 * m * n * k * batch * kernel.flopsFraction;
+  return Math.max(flops / (r.matmulFlops * kernel.efficiency * shapeFactor(r, m, n, k)), ioBytes / r.matmulBytes) + r.overheadS;
 }
 
 export function streamSeconds(r: DeviceRates, bytes: number): number {

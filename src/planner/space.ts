@@ -1,0 +1,77 @@
+// The plan search space: every combination of parallel degrees and options the planner may try,
+// pruned by divisibility (via resolvePlan) before anything is timed. Fields a user fixes in the
+// scenario are held constant.
+import type { SystemInstance } from '../specs/schema.js';
+import type { WorkloadGraph } from '../workloads/graph.js';
+import { RECOMPUTE, resolvePlan, repeatedUnits, type Plan, type PlanInput } from './plan.js';
+
+export interface SearchSpace {
+  /** Largest tensor-parallel degree tried; default: devices per node (TP across nodes is never competitive). */
+  maxTp?: number;
+  maxMicroBatch?: number;
+  maxVirtualStages?: number;
+  maxCp?: number;
+}
+
+/** Fixed plan fields from the scenario (`plan: { auto: true, tp: 8 }`); globalBatch is required. */
+export type FixedFields = Partial<Omit<PlanInput, 'globalBatch'>> & { globalBatch: number };
+
+const divisorsOf = (n: number, max = n): number[] => {
+  const out: number[] = [];
+  for (let d = 1; d <= Math.min(n, max); d++) if (n % d === 0) out.push(d);
+  return out;
+};
+
+/** A default global batch when the scenario does not fix one: ~4M tokens for language models
+ * (GPT-3's 1536–3.2M token batches, Llama's 4M), 32 samples per device otherwise; rounded to a
+ * multiple of the device count so every data-parallel degree divides it. */
+export function defaultGlobalBatch(g: WorkloadGraph, devices: number): number {
+  const target = g.throughputUnit === 'tokens' ? Math.round(2 ** 22 / g.tokensPerSample) : 32 * devices;
+  return Math.max(1, Math.ceil(Math.max(target, 1) / devices)) * devices;
+}
+
+export interface Enumeration {
+  plans: Plan[];
+  /** Combinations rejected because they do not divide (layers, heads, batch, devices). */
+  prunedDivisibility: number;
+}
+
+export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: FixedFields, space: SearchSpace = {}): Enumeration {
+  const devices = sys.devices;
+  const maxTp = space.maxTp ?? sys.spec.devicesPerNode;
+  const units = repeatedUnits(g);
+  const pick = <T>(key: keyof FixedFields, values: T[]): T[] => (fixed[key] !== undefined ? [fixed[key] as T] : values);
+  const tps = pick('tp', g.supports.tensor ? divisorsOf(devices, maxTp) : [1]);
+  const pps = pick('pp', g.supports.pipeline ? divisorsOf(devices).filter((p) => p <= units) : [1]);
+  const cps = pick('cp', g.supports.context && g.tokensPerSample >= 8192 ? divisorsOf(devices, space.maxCp ?? 8) : [1]);
+  const mbs = pick('microBatch', [1, 2, 4, 8, 16, 32].filter((m) => m <= (space.maxMicroBatch ?? 32)));
+  const vs = pick('virtualStages', [1, 2, 3, 4, 6, 8].filter((v) => v <= (space.maxVirtualStages ?? 8)));
+  const rcs = pick('recompute', [...RECOMPUTE]);
+  const zeros = pick('zeroStage', [0, 1, 2, 3]);
+  const base = {
+    globalBatch: fixed.globalBatch,
+    precision: fixed.precision ?? 'bf16',
+    overlapGradReduce: fixed.overlapGradReduce ?? true,
+    ...(fixed.gradReduceFp32 !== undefined ? { gradReduceFp32: fixed.gradReduceFp32 } : {}),
+  } as const;
+  const plans: Plan[] = [];
+  let prunedDivisibility = 0;
+  for (const tp of tps)
+    for (const cp of cps)
+      for (const pp of pps) {
+        if (devices % (tp * pp * cp) !== 0) continue;
+        const dp = devices / (tp * pp * cp);
+        for (const microBatch of mbs)
+          for (const virtualStages of pp > 1 ? vs : [1])
+            for (const recompute of rcs)
+              for (const zeroStage of dp > 1 ? zeros : [0]) {
+                // Sequence parallelism only saves memory and time when tp > 1: try it on, not off.
+                const sequenceParallel = fixed.sequenceParallel ?? (tp > 1 && g.supports.sequence);
+                const input = { ...base, tp, pp, cp, dp, microBatch, virtualStages, recompute, zeroStage, sequenceParallel };
+                const { plan, issues } = resolvePlan(input, g, sys);
+                if (issues.length) prunedDivisibility++;
+                else plans.push(plan);
+              }
+      }
+  return { plans, prunedDivisibility };
+}
