@@ -41,6 +41,13 @@ export function enumerateScenarioPlans(s: Scenario, space: SearchSpace = {}): { 
 }
 
 const score = (r: StepReport, objective: Objective) => (objective === 'cost' ? r.cost.costPerMillionUnitsUsd : r.stepTimeSeconds);
+/** Order by the objective; at equal score (within 0.01%) prefer the plan with more memory headroom. */
+const compare = (a: StepReport, b: StepReport, objective: Objective): number => {
+  const sa = score(a, objective);
+  const sb = score(b, objective);
+  if (Math.abs(sa - sb) > 1e-4 * Math.min(sa, sb)) return sa - sb;
+  return a.peakMemoryBytesPerDevice - b.peakMemoryBytesPerDevice;
+};
 
 /** Evaluate a slice of candidate plans. */
 export function evaluateCandidates(s: Scenario, plans: Plan[], opts: SearchOptions = {}): SearchResult {
@@ -56,9 +63,9 @@ export function evaluateCandidates(s: Scenario, plans: Plan[], opts: SearchOptio
     else {
       evaluated++;
       const r = evaluatePlan(s, plan);
-      if (best.length < top || score(r, objective) < score(best[best.length - 1]!, objective)) {
+      if (best.length < top || compare(r, best[best.length - 1]!, objective) < 0) {
         best.push(r);
-        best.sort((a, b) => score(a, objective) - score(b, objective));
+        best.sort((a, b) => compare(a, b, objective));
         if (best.length > top) best.pop();
       }
     }
@@ -69,7 +76,7 @@ export function evaluateCandidates(s: Scenario, plans: Plan[], opts: SearchOptio
 }
 
 export function mergeSearchResults(parts: SearchResult[], top = 5, objective: Objective = 'time'): SearchResult {
-  const best = parts.flatMap((p) => p.best).sort((a, b) => score(a, objective) - score(b, objective)).slice(0, top);
+  const best = parts.flatMap((p) => p.best).sort((a, b) => compare(a, b, objective)).slice(0, top);
   return {
     candidates: parts.reduce((a, p) => a + p.candidates, 0),
     prunedDivisibility: parts.reduce((a, p) => a + p.prunedDivisibility, 0),

@@ -54,8 +54,8 @@ export function blockActivationBytes(ops: Op[], plan: Plan, recomputeApplies: bo
     bytes = first ? first.savedActivationBytes / splitDivisor(first.savedActivationSplit, plan) : 0;
   } else {
     for (const o of ops) {
-      if (mode === 'selective' && o.selectiveRecompute) continue;
-      bytes += o.savedActivationBytes / splitDivisor(o.savedActivationSplit, plan);
+      const kept = mode === 'selective' && o.selectiveRecompute ? o.selectiveKeptBytes : o.savedActivationBytes;
+      bytes += kept / splitDivisor(o.savedActivationSplit, plan);
     }
   }
   return (bytes * plan.microBatch) / plan.cp;
@@ -72,8 +72,8 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     return {
       params: blockParamsPerDevice(b.ops, plan),
       act: blockActivationBytes(b.ops, plan, recomputeApplies),
-      // During recompute the whole block's activations are live again for one micro-batch.
-      working: recomputeApplies && plan.recompute !== 'none' ? blockActivationBytes(b.ops, { ...plan, recompute: 'none' }, false) : 0,
+      // During recompute, what was dropped is live again for one block and one micro-batch.
+      working: recomputeApplies && plan.recompute !== 'none' ? blockActivationBytes(b.ops, { ...plan, recompute: 'none' }, false) - blockActivationBytes(b.ops, plan, true) : 0,
     };
   });
   return stages.map((blocks, stage) => {

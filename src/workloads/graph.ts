@@ -44,6 +44,9 @@ export interface Op {
   savedActivationSplit: TensorSplit;
   /** Dropped and recomputed under selective recompute (the attention core). */
   selectiveRecompute: boolean;
+  /** Of savedActivationBytes, what stays under selective recompute: the recomputation's own
+   * inputs (Q, K, V for the attention core). */
+  selectiveKeptBytes: number;
   /** TP all-reduce (or reduce-scatter+all-gather under sequence parallelism) of this op's
    * output in forward / of its input gradient in backward, bytes per sample. */
   tpAllReduceBytesForward: number;
@@ -120,6 +123,7 @@ export function op(partial: Partial<Op> & { name: string }): Op {
     tensorSplit: 'split',
     savedActivationSplit: partial.tensorSplit ?? 'split',
     selectiveRecompute: false,
+    selectiveKeptBytes: 0,
     tpAllReduceBytesForward: 0,
     tpAllReduceBytesBackward: 0,
     cpExchangeBytesForward: 0,

@@ -91,6 +91,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         matmul: { m: s, n: s, k: dh, batch: a, tpDim: 'batch' },
         savedActivationBytes: 2 * B * sh,
         selectiveRecompute: true,
+        selectiveKeptBytes: 2 * B * sh,
         cpExchangeBytesForward: 2 * B * s * kv * dh,
       }),
       op({
@@ -118,6 +119,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         matmul: { m: s, n: dh, k: s, batch: a, tpDim: 'batch' },
         savedActivationBytes: B * sh,
         selectiveRecompute: true,
+        selectiveKeptBytes: B * sh,
       }),
   ];
   // The same maths as one fused kernel (FlashAttention-2, Dao 2023): forward does the two matmuls,
