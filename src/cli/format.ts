@@ -1,6 +1,7 @@
-// Human-readable output: aligned tables and numbers with their units chosen for the reader
-// (s or ms, GB, TFLOP/s, %, $, kW or MW, kWh or MWh). Commands build a CommandResult with both
-// the JSON object and a text renderer; main prints exactly one of them.
+// Numbers as text, both ways: aligned tables and numbers with their units chosen for the reader
+// (s or ms, GB, TFLOP/s, %, $, kW or MW, kWh or MWh), and numeric command-line flags read back.
+// Commands build a CommandResult with both the JSON object and a text renderer; main prints one.
+import { InputError } from '../common/errors.js';
 import type { Plan } from '../planner/plan.js';
 
 /** What a command hands back to main: the JSON document and its human rendering. */
@@ -120,3 +121,26 @@ export function compactPlan(p: Plan): string {
     .filter(Boolean)
     .join(' ');
 }
+
+/** Commander argument parser for a positive integer flag; a bad value is an InputError (exit 2). */
+export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new InputError('command line', [{ path: flag, message: `must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` (at most ${max})` : ''}; got "${value}"` }]);
+    }
+    return n;
+  };
+}
+
+/** "Examples:" help text from [command, what it does] pairs. */
+export function helpExamples(examples: [string, string][]): string {
+  return `\nExamples:\n${examples.map(([cmd, what]) => `  # ${what}\n  $ ${cmd}`).join('\n\n')}\n`;
+}
+
+/** camelCase key → words: "tensorParallelCommSeconds" → "tensor parallel comm". */
+export const keyWords = (key: string): string =>
+  key
+    .replace(/(Seconds|Bytes)$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();

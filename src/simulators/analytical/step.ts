@@ -117,7 +117,8 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const mem = peakMemory(memStages);
   const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
   const peak = (spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
-  const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp;
+  // Recomputed FLOPs are per device: every rank of every stage (tp·cp·dp of them) redoes its share.
+  const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
   const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
   const busy = (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds;
   const { power, cost, run } = powerAndCost(sys, opts.prices, stepTimeSeconds, busy, plan.globalBatch * g.tokensPerSample, opts.training, plan.globalBatch, g.tokensPerSample);
