@@ -1,0 +1,134 @@
+// `opendojo simulate FILE`: one training step of a scenario (searching the plan first when the
+// scenario says `plan: auto`). Also exports the full-report renderer that `plan` reuses.
+import type { Command } from 'commander';
+import { InputError } from '../../common/errors.js';
+import { evaluateScenario } from '../../engine/evaluate.js';
+import { isAutoPlan, type Scenario } from '../../engine/scenario.js';
+import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
+import type { StepReport } from '../../simulators/report.js';
+import * as f from '../format.js';
+import { defaultWorkers, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { loadScenarioFile } from '../read-file.js';
+
+export interface ReportContext {
+  title?: string;
+  training?: TrainingAmount;
+  /** Extra line under the plan, e.g. how a searched plan was found. */
+  planNote?: string;
+}
+
+const unitOf = (r: StepReport) => (r.tokensPerSecond !== undefined ? 'tokens' : 'samples');
+
+function trainingText(t: TrainingAmount): string {
+  if ('tokens' in t) return `${f.quantity(t.tokens)} tokens`;
+  if ('samples' in t) return `${f.quantity(t.samples)} samples`;
+  return `${f.int(t.steps)} steps`;
+}
+
+function breakdownTable(r: StepReport): string {
+  const rows = Object.entries(r.breakdown).map(([k, s]) => [f.keyWords(k), f.seconds(s), f.percent(s / r.stepTimeSeconds)]);
+  rows.push(['total (step time)', f.seconds(r.stepTimeSeconds), '']);
+  return f.table([{ header: 'component' }, { header: 'time', align: 'right' }, { header: 'share', align: 'right' }], rows, '  ');
+}
+
+function memoryText(r: StepReport): string {
+  const m = r.memory;
+  const parts: [string, number][] = [['weights', m.weightsBytes], ['gradients', m.gradientsBytes], ['optimizer', m.optimizerBytes], ['activations', m.activationsBytes], ['workspace', m.workspaceBytes]];
+  const why = r.notes.find((n) => n.startsWith('does not fit'));
+  return f.fields([
+    ...parts.map(([k, b]): [string, string] => [k, f.gb(b)]),
+    ['total', `${f.gb(r.peakMemoryBytesPerDevice)} of ${f.gb(m.capacityBytes)} (${f.percent(r.peakMemoryBytesPerDevice / m.capacityBytes)})`],
+    ['fits', r.fits ? 'yes' : `no${why ? ` (${why})` : ''}`],
+  ]);
+}
+
+/** The full human report of one step. */
+export function renderStepReport(r: StepReport, ctx: ReportContext = {}): string {
+  const unit = unitOf(r);
+  const p = r.plan;
+  const microBatches = p.globalBatch / (p.dp * p.microBatch);
+  const head = f.fields([
+    ['model', r.model],
+    ['system', `${r.system}, ${f.int(r.devices)} devices`],
+    ['plan', `${f.compactPlan(p)} (global batch ${f.int(p.globalBatch)}, ${f.int(microBatches)} micro-batches per step, ${p.precision})`],
+    ...(ctx.planNote ? ([['', ctx.planNote]] as [string, string][]) : []),
+  ]);
+  const perf = f.fields([
+    ['step time', f.seconds(r.stepTimeSeconds)],
+    ['throughput', unit === 'tokens' ? `${f.rate(r.tokensPerSecond!, 'tokens')} (${f.num(r.samplesPerSecond)} samples/s)` : f.rate(r.samplesPerSecond, 'samples')],
+    ['MFU', f.percent(r.mfu)],
+    ['HFU', f.percent(r.hfu)],
+  ]);
+  const power = f.fields([
+    ['IT power', f.watts(r.power.itPowerW)],
+    ['facility power', f.watts(r.power.facilityPowerW)],
+    ['energy per step', f.energyKWh(r.power.energyPerStepJ / 3.6e6)],
+    ['cost per step', f.usd(r.cost.costPerStepUsd)],
+    ['cost per hour', f.usd(r.cost.costPerHourUsd)],
+    [`cost per 1M ${unit}`, `${f.usd(r.cost.costPerMillionUnitsUsd)} (${r.cost.basis} basis)`],
+  ]);
+  const sections = [
+    ...(ctx.title ? [ctx.title] : []),
+    head,
+    f.section('Performance', perf),
+    f.section('Step time breakdown', breakdownTable(r)),
+    f.section(`Memory per device (worst stage: ${r.memory.stage})`, memoryText(r)),
+    f.section('Power and cost', power),
+  ];
+  if (r.run) {
+    const run = f.fields([
+      ['steps', f.int(r.run.steps)],
+      ['wall clock', f.duration(r.run.wallClockSeconds)],
+      ['energy', f.energyKWh(r.run.energyKWh)],
+      ['cost', f.usd(r.run.costUsd)],
+    ]);
+    sections.push(f.section(`Training run${ctx.training ? ` (${trainingText(ctx.training)})` : ''}`, run));
+  }
+  if (r.notes.length) sections.push(f.section('Notes', r.notes.map((n) => `  - ${n}`).join('\n')));
+  return sections.join('\n\n');
+}
+
+/** The scenario's own plan, or the best searched plan when it says `auto`. */
+export async function scenarioReport(
+  loaded: ReturnType<typeof loadScenarioFile>,
+  workers: number,
+): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
+  const s: Scenario = loaded.scenario;
+  if (!isAutoPlan(s.plan)) return { report: evaluateScenario(s) };
+  const search = await parallelSearch(loaded, { workers, top: 1, objective: 'time', label: 'searching plans' });
+  const best = search.best[0];
+  if (!best) {
+    const why = search.candidates === 0 ? `no plan divides the model and batch on ${s.system.devices} devices (${search.prunedDivisibility} combinations tried)` : `none of the ${search.candidates} candidate plans fits in device memory`;
+    throw new InputError(loaded.origin, [{ path: 'plan', message: `auto: ${why}; fix some plan fields or use more devices` }]);
+  }
+  return { report: best, search };
+}
+
+export function registerSimulate(program: Command, emit: f.Emit): void {
+  program
+    .command('simulate')
+    .description('simulate one training step of a scenario: time, throughput, MFU, memory, power and cost')
+    .argument('<file>', 'scenario file (.yaml, .yml or .json); see docs/scenario-file.md')
+    .option('--json', 'print one JSON object (the step report plus "scenario" and "planSource")')
+    .option('--workers <n>', `worker threads when the plan is auto (default: CPU count, at most 8)`, f.positiveInt('--workers', 64))
+    .addHelpText(
+      'after',
+      f.helpExamples([
+        ['opendojo simulate examples/gpt3-175b-a100.yaml', 'GPT-3 175B on 1,024 A100s with a fixed 3D plan'],
+        ['opendojo simulate examples/gpt3-175b-auto.yaml --json', 'search the plan first (plan: auto), print JSON'],
+      ]),
+    )
+    .action(async (file: string, opts: { json?: boolean; workers?: number }) => {
+      const loaded = loadScenarioFile(file);
+      const { report, search } = await scenarioReport(loaded, opts.workers ?? defaultWorkers());
+      const s = loaded.scenario;
+      const planNote = search ? `searched (plan: auto): best of ${search.evaluated} plans that fit; ${searchSummary(search)}` : undefined;
+      emit(
+        {
+          json: { scenario: s.name, planSource: search ? 'searched' : 'scenario', ...report },
+          text: () => renderStepReport(report, { title: `${s.name}  (${loaded.origin})`, ...(s.training ? { training: s.training } : {}), ...(planNote ? { planNote } : {}) }),
+        },
+        opts.json === true,
+      );
+    });
+}
