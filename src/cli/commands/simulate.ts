@@ -3,12 +3,12 @@
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { evaluateScenario } from '../../engine/evaluate.js';
-import { isAutoPlan, type Scenario } from '../../engine/scenario.js';
+import { isAutoPlan } from '../../engine/scenario.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { defaultWorkers, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
-import { loadScenarioFile } from '../read-file.js';
+import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
 
 export interface ReportContext {
   title?: string;
@@ -89,11 +89,8 @@ export function renderStepReport(r: StepReport, ctx: ReportContext = {}): string
 }
 
 /** The scenario's own plan, or the best searched plan when it says `auto`. */
-export async function scenarioReport(
-  loaded: ReturnType<typeof loadScenarioFile>,
-  workers: number,
-): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
-  const s: Scenario = loaded.scenario;
+export async function scenarioReport(loaded: LoadedScenario, workers: number): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
+  const s = loaded.scenario;
   if (!isAutoPlan(s.plan)) return { report: evaluateScenario(s) };
   const search = await parallelSearch(loaded, { workers, top: 1, objective: 'time', label: 'searching plans' });
   const best = search.best[0];

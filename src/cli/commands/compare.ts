@@ -1,0 +1,116 @@
+// `opendojo compare FILE --system NAME[:COUNT] …`: the scenario's model on its own system and on
+// named presets. The scenario's plan is kept where it is valid; elsewhere the best plan for the
+// same global batch and precision is searched, and the row says so.
+import type { Command } from 'commander';
+import { InputError } from '../../common/errors.js';
+import { evaluatePlan, resolveScenarioPlan } from '../../engine/evaluate.js';
+import { isAutoPlan, withSystem } from '../../engine/scenario.js';
+import { getSystemPreset, systemPresetNames } from '../../specs/registry.js';
+import type { SystemInstance } from '../../specs/schema.js';
+import type { StepReport } from '../../simulators/report.js';
+import * as f from '../format.js';
+import { MAX_WORKERS, defaultWorkers, parallelSearch } from '../parallel-search.js';
+import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
+
+interface SystemRequest {
+  name: string;
+  count?: number;
+}
+
+export interface CompareRow {
+  system: string;
+  devices: number;
+  planSource: 'scenario' | 'searched';
+  /** null when no plan fits on this system. */
+  report: StepReport | null;
+  note?: string;
+}
+
+function collectSystem(value: string, previous: SystemRequest[] | undefined): SystemRequest[] {
+  const m = /^([^:]+)(?::(\d+))?$/.exec(value);
+  const count = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || count === 0) throw new InputError('command line', [{ path: '--system', message: `expected NAME or NAME:COUNT (COUNT a positive integer); got "${value}"` }]);
+  return [...(previous ?? []), { name: m[1]!, ...(count ? { count } : {}) }];
+}
+
+/** The preset and device count for one --system, following the scenario's count where allowed. */
+function systemFor(req: SystemRequest, scenarioDevices: number): { system: SystemInstance; note?: string } {
+  if (!systemPresetNames().includes(req.name)) {
+    throw new InputError('command line', [{ path: '--system', message: `unknown system preset "${req.name}"; allowed: ${systemPresetNames().join(', ')}` }]);
+  }
+  const spec = getSystemPreset(req.name);
+  const max = spec.maxDevices;
+  if (req.count !== undefined) {
+    if (max !== undefined && req.count > max) throw new InputError('command line', [{ path: '--system', message: `${spec.name} has at most ${max} devices; got ${req.count}` }]);
+    return { system: { spec, devices: req.count } };
+  }
+  if (max !== undefined && scenarioDevices > max) {
+    return { system: { spec, devices: spec.defaultDevices }, note: `the scenario's ${scenarioDevices} devices exceed ${spec.name}'s maximum of ${max}; using its default ${spec.defaultDevices}` };
+  }
+  return { system: { spec, devices: scenarioDevices } };
+}
+
+async function rowFor(loaded: LoadedScenario, system: SystemInstance, isOwn: boolean, workers: number, note?: string): Promise<CompareRow> {
+  const s = isOwn ? loaded.scenario : withSystem(loaded.scenario, system);
+  const base = { system: system.spec.name, devices: system.devices };
+  const notes = note ? [note] : [];
+  if (!isAutoPlan(s.plan)) {
+    try {
+      return { ...base, planSource: 'scenario', report: evaluatePlan(s, resolveScenarioPlan(s)), ...(notes.length ? { note: notes.join('; ') } : {}) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      notes.push(`scenario plan not valid here (${e.issues[0]?.path}: ${e.issues[0]?.message}); searched`);
+    }
+  }
+  // Workers re-parse a document: the scenario with this system as a preset (presets only here).
+  const document = isOwn ? loaded.document : { ...loaded.document, system: { preset: system.spec.name, devices: system.devices } };
+  const search = await parallelSearch({ scenario: s, document, origin: loaded.origin }, { workers, top: 1, objective: 'time', label: `searching ${system.spec.name}` });
+  const report = search.best[0] ?? null;
+  if (!report) notes.push(`no plan fits (${search.candidates} candidates, ${search.prunedMemory} over memory)`);
+  return { ...base, planSource: 'searched', report, ...(notes.length ? { note: notes.join('; ') } : {}) };
+}
+
+function renderCompare(title: string, rows: CompareRow[]): string {
+  const unit = rows.find((r) => r.report)?.report?.tokensPerSecond !== undefined ? 'tokens' : 'samples';
+  const throughput = (r: StepReport) => (unit === 'tokens' ? (r.tokensPerSecond ?? 0) : r.samplesPerSecond);
+  const first = rows[0]?.report;
+  const right = (header: string) => ({ header, align: 'right' as const });
+  const columns = [{ header: 'system' }, right('devices'), { header: 'plan' }, { header: 'source' }, right('step time'), right(`${unit}/s`), right('MFU'), right('memory/device'), { header: 'fits' }, right('IT power'), right(`$/1M ${unit}`), right('vs first')];
+  const table = f.table(
+    columns,
+    rows.map((row) => {
+      const r = row.report;
+      const head = [row.system, f.int(row.devices)];
+      if (!r) return [...head, '(no plan fits)', row.planSource, '', '', '', '', '', '', '', ''];
+      return [...head, f.compactPlan(r.plan), row.planSource, f.seconds(r.stepTimeSeconds), f.int(throughput(r)), f.percent(r.mfu), f.gb(r.peakMemoryBytesPerDevice), r.fits ? 'yes' : 'no', f.watts(r.power.itPowerW), f.usd(r.cost.costPerMillionUnitsUsd), first ? `${(throughput(r) / throughput(first)).toFixed(2)}×` : ''];
+    }),
+  );
+  const notes = rows.filter((r) => r.note).map((r) => `  - ${r.system}: ${r.note}`);
+  return [title, table, `"vs first": ${unit}/s relative to the first row.`, ...(notes.length ? [`Notes\n${notes.join('\n')}`] : [])].join('\n\n');
+}
+
+export function registerCompare(program: Command, emit: f.Emit): void {
+  program
+    .command('compare')
+    .description("run a scenario's model on its own system and on named system presets, side by side")
+    .argument('<file>', 'scenario file')
+    .requiredOption('--system <name[:count]>', 'a system preset, optionally with a device count (repeatable); the count defaults to the scenario\'s, capped by the preset', collectSystem)
+    .option('--json', 'print one JSON object: {rows: [{system, devices, planSource, report}]}')
+    .option('--workers <n>', `worker threads for plan searches (default: CPU count, at most ${MAX_WORKERS})`, f.positiveInt('--workers', 64))
+    .addHelpText(
+      'after',
+      f.helpExamples([
+        ['opendojo compare examples/gpt3-175b-a100.yaml --system dgx-h100-80gb --system dojo-exapod', 'GPT-3 175B: A100s vs H100s vs a Dojo ExaPod'],
+        ['opendojo compare examples/llama2-70b-h100.yaml --system dgx-h200:256 --json', 'Llama-2-70B on 256 H200s, as JSON'],
+      ]),
+    )
+    .action(async (file: string, opts: { system: SystemRequest[]; json?: boolean; workers?: number }) => {
+      const loaded = loadScenarioFile(file);
+      const own = loaded.scenario.system;
+      const workers = opts.workers ?? defaultWorkers();
+      const targets = opts.system.map((req) => systemFor(req, own.devices));
+      const rows = [await rowFor(loaded, own, true, workers)];
+      for (const t of targets) rows.push(await rowFor(loaded, t.system, false, workers, t.note));
+      emit({ json: { scenario: loaded.scenario.name, rows }, text: () => renderCompare(`${loaded.scenario.name}  (${loaded.origin})`, rows) }, opts.json === true);
+    });
+}

@@ -1,0 +1,76 @@
+// `opendojo plan FILE`: search parallel plans for a scenario across worker threads and rank them.
+import { Option, type Command } from 'commander';
+import type { Objective } from '../../engine/search.js';
+import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
+import type { StepReport } from '../../simulators/report.js';
+import * as f from '../format.js';
+import { MAX_WORKERS, defaultWorkers, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { loadScenarioFile } from '../read-file.js';
+import { renderStepReport } from './simulate.js';
+
+interface PlanOptions {
+  json?: boolean;
+  top: number;
+  objective: Objective;
+  workers?: number;
+  maxTp?: number;
+}
+
+function rankingTable(best: StepReport[]): string {
+  const unit = best[0]?.tokensPerSecond !== undefined ? 'tokens' : 'samples';
+  const right = (header: string) => ({ header, align: 'right' as const });
+  const columns = [right('rank'), right('tp'), right('pp'), right('dp'), right('cp'), right('mb'), right('v'), { header: 'recompute' }, { header: 'SP' }, right('ZeRO'), right('step time'), right('MFU'), right('memory'), right(`${unit}/s`), right(`$/1M ${unit}`)];
+  const rows = best.map((r, i) => {
+    const p = r.plan;
+    const throughput = unit === 'tokens' ? r.tokensPerSecond! : r.samplesPerSecond;
+    return [String(i + 1), String(p.tp), String(p.pp), String(p.dp), String(p.cp), String(p.microBatch), String(p.virtualStages), p.recompute, p.sequenceParallel ? 'on' : 'off', String(p.zeroStage), f.seconds(r.stepTimeSeconds), f.percent(r.mfu), f.gb(r.peakMemoryBytesPerDevice), f.int(throughput), f.usd(r.cost.costPerMillionUnitsUsd)];
+  });
+  return f.table(columns, rows);
+}
+
+function renderPlan(title: string, r: ParallelSearchResult, objective: Objective, training: TrainingAmount | undefined): string {
+  const best = r.best[0];
+  const head = `${title}\nTop ${r.best.length} of ${f.int(r.evaluated)} evaluated plans by ${objective === 'time' ? 'step time' : 'cost per unit'}`;
+  if (!best) return `${head}\n\nNo plan fits: every candidate was pruned by divisibility or memory. Use more devices, a smaller micro-batch, or fix fewer plan fields.`;
+  return `${head}\n\n${rankingTable(r.best)}\n\nBest plan\n\n${renderStepReport(best, training ? { training } : {})}`;
+}
+
+export function registerPlan(program: Command, emit: f.Emit): void {
+  program
+    .command('plan')
+    .description('search parallel plans (tp, pp, dp, cp, micro-batch, interleaving, recompute, ZeRO) for a scenario and rank them')
+    .argument('<file>', 'scenario file; an auto plan keeps the fields it fixes, a concrete plan keeps its globalBatch and precision')
+    .option('--json', 'print one JSON object: {candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, workers, best}')
+    .option('--top <n>', 'how many plans to keep', f.positiveInt('--top', 1000), 5)
+    .addOption(new Option('--objective <objective>', 'rank by step time or by cost per million tokens/samples').choices(['time', 'cost']).default('time'))
+    .option('--workers <n>', `worker threads (default: CPU count, at most ${MAX_WORKERS}); 1 runs in-process`, f.positiveInt('--workers', 64))
+    .option('--max-tp <n>', 'largest tensor-parallel degree to try (default: devices per node)', f.positiveInt('--max-tp'))
+    .addHelpText(
+      'after',
+      f.helpExamples([
+        ['opendojo plan examples/gpt3-175b-auto.yaml --top 3', 'best 3 plans for GPT-3 175B on 1,024 A100s'],
+        ['opendojo plan examples/llama2-70b-h100.yaml --objective cost --workers 1 --json', 'cheapest plans, in-process, as JSON'],
+      ]),
+    )
+    .action(async (file: string, opts: PlanOptions) => {
+      const loaded = loadScenarioFile(file);
+      const workers = opts.workers ?? defaultWorkers();
+      const result = await parallelSearch(loaded, {
+        workers,
+        top: opts.top,
+        objective: opts.objective,
+        label: 'searching plans',
+        ...(opts.maxTp ? { space: { maxTp: opts.maxTp } } : {}),
+      });
+      process.stderr.write(`${searchSummary(result)}\n`);
+      const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, best } = result;
+      const s = loaded.scenario;
+      emit(
+        {
+          json: { scenario: s.name, objective: opts.objective, candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, workers: result.workers, best },
+          text: () => renderPlan(`${s.name}  (${loaded.origin})`, result, opts.objective, s.training),
+        },
+        opts.json === true,
+      );
+    });
+}

@@ -1,0 +1,32 @@
+// The YAML example in docs/how-the-model-works.md parses and applies its overrides, and the
+// calibration table in the doc matches what the engine computes today (so the doc cannot drift).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { parseScenario } from '../../src/engine/scenario.js';
+import { runCalibration } from '../../src/engine/calibration.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const doc = readFileSync(`${root}docs/how-the-model-works.md`, 'utf8');
+
+test('the override example parses and its overrides take effect', () => {
+  const block = doc.match(/```yaml\n([\s\S]*?)```/)![1]!;
+  const s = parseScenario(YAML.parse(block), 'how-the-model-works.md');
+  assert.equal(s.efficiency.matmulFrameworkFactor, 0.9);
+  assert.equal(s.efficiency.elementwiseFactor, 0.7);
+  assert.equal(s.prices.costBasis, 'cloud');
+  assert.equal(s.prices.energyUsdPerKWh, 0.12);
+});
+
+test('the calibration table in the doc is what validate computes (±0.1 pt)', () => {
+  const summary = runCalibration(JSON.parse(readFileSync(`${root}../shared/calibration/calibration.json`, 'utf8')));
+  const rows = [...doc.matchAll(/^\| (\S+) \| ([\d.]+) \| ([\d.]+) \| ([+-][\d.]+)% \|$/gm)];
+  assert.equal(rows.length, 18);
+  for (const [, id, , , err] of rows) {
+    const r = summary.rows.find((x) => x.id === id);
+    assert.ok(r, id);
+    assert.ok(Math.abs(r.error * 100 - Number(err)) <= 0.1, `${id}: doc ${err}% vs ${(r.error * 100).toFixed(2)}%`);
+  }
+});
