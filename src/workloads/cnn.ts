@@ -16,6 +16,9 @@ export const ResNetConfigSchema = z
     /** Square input side in pixels. */
     imageSize: z.number().int().min(32, SIZE_MESSAGE).multipleOf(32, SIZE_MESSAGE).default(224),
     classes: z.number().int().positive().default(1000),
+    /** BatchNorm fused with its ReLU (and the residual add) into one memory pass, as cuDNN's NHWC
+     * kernels, MLPerf submissions and torch.compile do; false: three separate kernels (eager PyTorch). */
+    fusedNormActivation: z.boolean().default(true),
   })
   .strict();
 
@@ -79,6 +82,21 @@ function relu(name: string, x: FeatureMap): Op {
   return op({ name, otherFlops: n, memoryBytesForward: 2 * B * n, memoryBytesBackward: 3 * B * n, savedActivationBytes: B * n });
 }
 
+// Fused BatchNorm(+add)(+ReLU): a statistics pass reads x, a second pass reads x (and the residual)
+// and writes y; backward reduces over dy and x, then reads dy, x and writes dx, with the ReLU mask
+// taken from y. It keeps its input and its output (the next conv's input).
+function fusedNorm(name: string, x: FeatureMap, withRelu: boolean, withAdd: boolean): Op {
+  const n = elements(x);
+  return op({
+    name,
+    otherFlops: (5 + (withRelu ? 1 : 0) + (withAdd ? 1 : 0)) * n,
+    memoryBytesForward: (3 + (withAdd ? 1 : 0)) * B * n,
+    memoryBytesBackward: (5 + (withAdd ? 1 : 0)) * B * n,
+    params: 2 * x.channels,
+    savedActivationBytes: (withRelu ? 2 : 1) * B * n,
+  });
+}
+
 function residualAdd(name: string, x: FeatureMap): Op {
   const n = elements(x);
   return op({ name, otherFlops: n, memoryBytesForward: 3 * B * n, memoryBytesBackward: 3 * B * n });
@@ -102,16 +120,21 @@ function stem(image: FeatureMap): { block: Block; y: FeatureMap } {
 }
 
 /** 1×1 reduce, 3×3 (carries the stride, v1.5), 1×1 expand; projection shortcut when the shape changes. */
-function bottleneck(name: string, x: FeatureMap, width: number, stride: number): { block: Block; y: FeatureMap } {
+function bottleneck(name: string, x: FeatureMap, width: number, stride: number, fused: boolean): { block: Block; y: FeatureMap } {
   const outChannels = width * EXPANSION;
   const c1 = conv('conv1', x, width, 1, 1);
   const c2 = conv('conv2', c1.y, width, 3, stride);
   const c3 = conv('conv3', c2.y, outChannels, 1, 1);
-  const ops = [c1.op, batchNorm('bn1', c1.y), relu('relu1', c1.y), c2.op, batchNorm('bn2', c2.y), relu('relu2', c2.y), c3.op, batchNorm('bn3', c3.y)];
-  if (stride !== 1 || x.channels !== outChannels) {
-    const shortcut = conv('downsample-conv', x, outChannels, 1, stride);
-    ops.push(shortcut.op, batchNorm('downsample-bn', shortcut.y));
+  const projected = stride !== 1 || x.channels !== outChannels;
+  const shortcut = projected ? conv('downsample-conv', x, outChannels, 1, stride) : undefined;
+  if (fused) {
+    const ops = [c1.op, fusedNorm('bn1-relu1', c1.y, true, false), c2.op, fusedNorm('bn2-relu2', c2.y, true, false), c3.op];
+    if (shortcut) ops.push(shortcut.op, fusedNorm('downsample-bn', shortcut.y, false, false));
+    ops.push(fusedNorm('bn3-add-relu3', c3.y, true, true));
+    return { block: { name, placement: 'repeated', repeat: 1, ops }, y: c3.y };
   }
+  const ops = [c1.op, batchNorm('bn1', c1.y), relu('relu1', c1.y), c2.op, batchNorm('bn2', c2.y), relu('relu2', c2.y), c3.op, batchNorm('bn3', c3.y)];
+  if (shortcut) ops.push(shortcut.op, batchNorm('downsample-bn', shortcut.y));
   ops.push(residualAdd('residual-add', c3.y), relu('relu3', c3.y));
   return { block: { name, placement: 'repeated', repeat: 1, ops }, y: c3.y };
 }
@@ -134,7 +157,7 @@ export function buildResNet50(c: ResNetConfig): WorkloadGraph {
   let x = first.y;
   STAGES.forEach((stage, s) => {
     for (let i = 0; i < stage.blocks; i++) {
-      const b = bottleneck(`layer${s + 1}.${i}`, x, stage.width, i === 0 ? stage.stride : 1);
+      const b = bottleneck(`layer${s + 1}.${i}`, x, stage.width, i === 0 ? stage.stride : 1, c.fusedNormActivation);
       blocks.push(b.block);
       x = b.y;
     }

@@ -75,8 +75,8 @@ test('an invalid imageSize fails validation naming imageSize', () => {
   assert.equal(ResNetConfigSchema.safeParse({ kind: 'resnet50', imageSize: 224, depth: 50 }).success, false, 'strict');
 });
 
-test('memory-bound ops carry bytes and saved activations; convs have no bias', () => {
-  const g = build();
+test('unfused (eager) memory-bound ops carry bytes and saved activations; convs have no bias', () => {
+  const g = build({ fusedNormActivation: false });
   const bn = findOp(g, 'layer1.0', 'bn1');
   const elems = 64 * 56 * 56;
   assert.equal(bn.params, 128);
@@ -85,4 +85,16 @@ test('memory-bound ops carry bytes and saved activations; convs have no bias', (
   assert.equal(findOp(g, 'layer1.0', 'relu1').savedActivationBytes, 2 * elems);
   assert.equal(findOp(g, 'layer1.0', 'conv2').params, 64 * 64 * 9);
   for (const b of g.blocks) for (const o of b.ops) if (!o.matmul) assert.ok(o.memoryBytesForward > 0 && o.memoryBytesBackward > 0, `${b.name}/${o.name} bytes`);
+});
+
+test('fused BN+ReLU(+add) moves fewer bytes, keeps the same saved activations and parameters', () => {
+  const fused = build();
+  const eager = build({ fusedNormActivation: false });
+  const bytes = (g: WorkloadGraph) => g.blocks.reduce((a, b) => a + b.ops.reduce((x, o) => x + o.memoryBytesForward + o.memoryBytesBackward, 0), 0);
+  const saved = (g: WorkloadGraph) => g.blocks.reduce((a, b) => a + b.ops.reduce((x, o) => x + o.savedActivationBytes, 0), 0);
+  assert.ok(bytes(fused) < 0.6 * bytes(eager), `fused ${bytes(fused)} vs eager ${bytes(eager)}`);
+  assert.equal(saved(fused), saved(eager));
+  assert.equal(graphParams(fused), graphParams(eager));
+  const elems = 64 * 56 * 56;
+  assert.equal(findOp(fused, 'layer1.0', 'bn1-relu1').memoryBytesForward, 3 * 2 * elems);
 });
