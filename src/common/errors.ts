@@ -25,11 +25,8 @@ export function formatIssues(origin: string, issues: InputIssue[]): string {
   return `${origin}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`;
 }
 
+
+
 export function issue(path: string, message: string): InputIssue {
   return { path, message };
-}
-
-/** Prefix every issue's path, used when a nested document is validated on its own. */
-export function prefixIssues(prefix: string, issues: InputIssue[]): InputIssue[] {
-  return issues.map((i) => ({ ...i, path: i.path ? `${prefix}.${i.path}` : prefix }));
 }

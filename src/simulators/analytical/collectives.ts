@@ -56,9 +56,3 @@ export function p2pSeconds(spec: SystemSpec, bytes: number, distance: number): n
   return tierTransfer(tier, bytes) + tier.latencyUs * 1e-6;
 }
 
-/** The innermost tier a group spans completely (for reports: "dp over infiniband"). */
-export function outermostTier(spec: SystemSpec, g: Group): string {
-  const members = membersPerTier(spec, g);
-  const i = members.findIndex((m) => m >= g.size);
-  return spec.tiers[i === -1 ? spec.tiers.length - 1 : i]!.name;
-}

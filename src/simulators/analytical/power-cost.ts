@@ -9,17 +9,21 @@ export type TrainingAmount = { tokens: number } | { samples: number } | { steps:
 
 const SECONDS_PER_YEAR = 365.25 * 24 * 3600;
 
-export function powerAndCost(
-  sys: SystemInstance,
-  prices: PriceSheet,
-  stepSeconds: number,
-  utilization: number,
-  unitsPerStep: number,
-  training: TrainingAmount | undefined,
-  samplesPerStep: number,
-  tokensPerSample: number,
-): { power: PowerReport; cost: CostReport; run?: RunReport } {
+export interface PowerCostInput {
+  sys: SystemInstance;
+  prices: PriceSheet;
+  stepSeconds: number;
+  /** Compute share of the step, 0..1. */
+  utilization: number;
+  samplesPerStep: number;
+  /** Tokens per sample for language models; 1 otherwise (units are then samples). */
+  tokensPerSample: number;
+  training?: TrainingAmount;
+}
+
+export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPerStep, tokensPerSample, training }: PowerCostInput): { power: PowerReport; cost: CostReport; run?: RunReport } {
   const { spec, devices } = sys;
+  const unitsPerStep = samplesPerStep * tokensPerSample;
   const d = spec.device;
   const u = Math.min(1, Math.max(0, utilization));
   const devicePowerW = d.idlePowerW + (d.tdpW - d.idlePowerW) * u;

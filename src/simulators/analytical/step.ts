@@ -121,7 +121,15 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
   const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
   const busy = (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds;
-  const { power, cost, run } = powerAndCost(sys, opts.prices, stepTimeSeconds, busy, plan.globalBatch * g.tokensPerSample, opts.training, plan.globalBatch, g.tokensPerSample);
+  const { power, cost, run } = powerAndCost({
+    sys,
+    prices: opts.prices,
+    stepSeconds: stepTimeSeconds,
+    utilization: busy,
+    samplesPerStep: plan.globalBatch,
+    tokensPerSample: g.tokensPerSample,
+    ...(opts.training ? { training: opts.training } : {}),
+  });
 
   const notes: string[] = [];
   if (!mem.fits) {
