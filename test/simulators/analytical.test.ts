@@ -37,6 +37,18 @@ test('ring all-reduce on one tier costs 2(n−1)/n · S / B; all-gather (n−1)/
   }
 });
 
+test('all-reduce switches from ring to tree when latency dominates (many members, small buffer)', () => {
+  const spec = parseSystemSpec({ ...JSON.parse(JSON.stringify(flatSystem(25))), tiers: [{ name: 'outer', bandwidthGBpsPerDirection: 25, latencyUs: 5, efficiencyCurve: [[1, 1]] }] }, 'test');
+  const n = 1024;
+  const small = 1e6;
+  const ring = ((2 * (n - 1)) / n) * (small / 25e9) + 2 * (n - 1) * 5e-6;
+  const tree = 2 * (small / 25e9) + 2 * Math.log2(n) * 5e-6;
+  within(collectiveSeconds(spec, 'all-reduce', small, { size: n, stride: 1 }), Math.min(ring, tree), 1e-12, 'small buffer → tree');
+  assert.ok(tree < ring);
+  const big = 1e10;
+  within(collectiveSeconds(spec, 'all-reduce', big, { size: 8, stride: 1 }), ((2 * 7) / 8) * (big / 25e9) + 14 * 5e-6, 1e-12, 'big buffer, few ranks → ring');
+});
+
 test('a rail-aligned group (one member per node) runs entirely on the outer tier', () => {
   const spec = flatSystem(25, 8);
   const S = 4e9;

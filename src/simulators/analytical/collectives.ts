@@ -2,8 +2,9 @@
 // and the device stride between members (Megatron rank order: tp innermost, then cp, dp, pp), so
 // the group's members per tier domain follow from the spec. Collectives run hierarchically:
 // reduce-scatter inside the innermost domain, then across the next tier on the remaining shard,
-// and mirrored all-gather back. Each tier moves bytes as a ring at its bandwidth times the
-// measured efficiency for that message size, plus per-step latency.
+// and mirrored all-gather back. Each tier moves bytes as a ring (or, for all-reduce, a double
+// binary tree when that is cheaper) at its bandwidth times the measured efficiency for that
+// message size, plus per-step latency.
 import { interpolateLogX } from '../../common/interpolate.js';
 import type { NetworkTier, SystemSpec } from '../../specs/schema.js';
 
@@ -37,10 +38,18 @@ export function collectiveSeconds(spec: SystemSpec, kind: CollectiveKind, bytes:
     const n = members[i]! / inner;
     if (n > 1) {
       const frac = (n - 1) / n;
+      const latency = tier.latencyUs * 1e-6;
+      const transfer = tierTransfer(tier, shard);
       // Ring factors: all-reduce = reduce-scatter + all-gather; in-network reduction halves it.
       const factor = kind === 'all-reduce' ? (tier.inNetworkReduction ? 1 : 2) * frac : frac;
       const steps = kind === 'all-reduce' ? 2 * (n - 1) : n - 1;
-      seconds += factor * tierTransfer(tier, shard) * (shard > 0 ? 1 : 0) + steps * tier.latencyUs * 1e-6;
+      let tierSeconds = factor * transfer + steps * latency;
+      if (kind === 'all-reduce') {
+        // Double binary tree (NCCL): the full buffer up and down, 2·log2(n) latency steps —
+        // cheaper than the ring's 2(n−1) steps once latency dominates (many members, small buffers).
+        tierSeconds = Math.min(tierSeconds, 2 * transfer + 2 * Math.ceil(Math.log2(n)) * latency);
+      }
+      seconds += tierSeconds;
       // After this tier, a hierarchical reduce leaves 1/n of the buffer per member.
       if (kind !== 'all-to-all') shard /= n;
     }
