@@ -31,9 +31,9 @@ function benchEvaluation(file: string): { medianUs: number; minUs: number; maxUs
   return { medianUs: median(rounds), minUs: Math.min(...rounds), maxUs: Math.max(...rounds) };
 }
 
-function cliPlanSeconds(workers: number): { seconds: number; out: { candidates: number; prunedDivisibility: number; prunedMemory: number; evaluated: number } } {
+function cliPlanSeconds(file: string, workers: number): { seconds: number; out: { candidates: number; prunedDivisibility: number; prunedMemory: number; evaluated: number } } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['bin/opendojo.js', 'plan', 'examples/gpt3-175b-auto.yaml', '--json', '--workers', String(workers)], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/opendojo.js', 'plan', file, '--json', '--workers', String(workers)], { cwd: root, encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`opendojo plan failed: ${r.stderr}`);
   return { seconds, out: JSON.parse(r.stdout) };
@@ -57,12 +57,18 @@ for (let r = 0; r < 5; r++) {
 console.log(`\nplan search GPT-3 175B / 1024 A100: ${counts.candidates} candidates after ${counts.prunedDivisibility} divisibility prunes; ${counts.prunedMemory} pruned by memory; ${counts.evaluated} timed`);
 console.log(`  in-process, 1 thread             median ${median(inProcess).toFixed(3)} s (5 runs)`);
 
-const w1: number[] = [];
-const w2: number[] = [];
-for (let r = 0; r < 5; r++) {
-  w1.push(cliPlanSeconds(1).seconds);
-  w2.push(cliPlanSeconds(2).seconds);
+for (const file of ['examples/gpt3-175b-auto.yaml', 'examples/llama3-70b-h100-auto.yaml']) {
+  const w1: number[] = [];
+  const w2: number[] = [];
+  let out = cliPlanSeconds(file, 1).out;
+  for (let r = 0; r < 5; r++) {
+    w1.push(cliPlanSeconds(file, 1).seconds);
+    const two = cliPlanSeconds(file, 2);
+    w2.push(two.seconds);
+    out = two.out;
+  }
+  console.log(`\nopendojo plan ${file} (${out.candidates} candidates, ${out.evaluated} timed), whole process, 5 runs interleaved:`);
+  console.log(`  --workers 1   median ${median(w1).toFixed(3)} s`);
+  console.log(`  --workers 2   median ${median(w2).toFixed(3)} s   (target ≤ 10 s)`);
+  console.log(`  ratio 1 worker / 2 workers: ${(median(w1) / median(w2)).toFixed(2)}× (worker start-up ~0.3 s each; threads pay off only for larger spaces)`);
 }
-console.log(`  opendojo plan --workers 1        median ${median(w1).toFixed(3)} s (5 runs, whole process)`);
-console.log(`  opendojo plan --workers 2        median ${median(w2).toFixed(3)} s (5 runs, whole process; target ≤ 10 s)`);
-console.log(`  speed-up 2 workers / 1 worker    ${(median(w1) / median(w2)).toFixed(2)}×`);

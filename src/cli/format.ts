@@ -71,7 +71,7 @@ export const tflops = (t: number): string => `${num(t)} TFLOP/s`;
 
 export function usd(x: number): string {
   if (x >= 1e6) return `$${num(x / 1e6)}M`;
-  if (x >= 1000) return `$${int(x)}`;
+  if (x >= 100) return `$${int(x)}`;
   return `$${x.toFixed(2)}`;
 }
 

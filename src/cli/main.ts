@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../common/errors.js';
+import { InputError, formatIssues } from '../common/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerModels } from './commands/models.js';
 import { registerPlan } from './commands/plan.js';
@@ -43,10 +43,12 @@ function buildProgram(emit: (r: CommandResult, asJson: boolean) => void): Comman
   return program;
 }
 
-/** One input problem with no key (a missing file, a syntax error) reads best on one line. */
+/** The issues once each; one problem with no key (a missing file, a syntax error) on one line. */
 function inputMessage(e: InputError): string {
-  const only = e.issues.length === 1 ? e.issues[0] : undefined;
-  return only && !only.path ? `${e.origin}: ${only.message}` : e.message;
+  const seen = new Set<string>();
+  const issues = e.issues.filter((i) => !seen.has(`${i.path}\n${i.message}`) && seen.add(`${i.path}\n${i.message}`));
+  const only = issues.length === 1 ? issues[0] : undefined;
+  return only && !only.path ? `${e.origin}: ${only.message}` : formatIssues(e.origin, issues);
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -59,11 +59,11 @@ function parseJson(text: string, file: string): unknown {
 
 /** Read a `.yaml`, `.yml` or `.json` file into plain data. */
 export function readDataFile(file: string): unknown {
+  const text = readText(file);
   const ext = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     throw new InputError(file, [{ path: '', message: `unsupported file type "${ext || '(none)'}"; allowed: .yaml, .yml, .json` }]);
   }
-  const text = readText(file);
   return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
 }
 

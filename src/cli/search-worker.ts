@@ -1,39 +1,54 @@
-// Worker thread for plan search: re-parses the scenario document it is sent (plain data, with any
-// system file already inlined), evaluates its slice of candidate plans and posts progress and
-// the slice's result back to parallel-search.ts.
+// Worker thread for plan search: parses the scenario document it is given at start (plain data,
+// with any system file already inlined) while the main thread enumerates candidates, then
+// evaluates the slice of plans it is sent, posting progress and the slice's result back to
+// parallel-search.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseScenario } from '../engine/scenario.js';
+import { parseScenario, type Scenario } from '../engine/scenario.js';
 import { evaluateCandidates, type Objective, type SearchResult } from '../engine/search.js';
 import type { Plan } from '../planner/plan.js';
 
-export interface WorkerInput {
+export interface WorkerInit {
   document: unknown;
   origin: string;
-  plans: Plan[];
   top: number;
   objective: Objective;
   progressEvery: number;
 }
 
+/** Main → worker: the slice of candidates to evaluate. */
+export interface WorkerTask {
+  plans: Plan[];
+}
+
+/** Worker → main. */
 export type WorkerMessage =
   | { type: 'progress'; done: number }
   | { type: 'result'; result: SearchResult }
   | { type: 'error'; message: string };
 
-function run(port: NonNullable<typeof parentPort>, input: WorkerInput): void {
+function start(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (m: WorkerMessage) => port.postMessage(m);
+  let scenario: Scenario | undefined;
+  let parseError: string | undefined;
   try {
-    const scenario = parseScenario(input.document, input.origin);
-    const result = evaluateCandidates(scenario, input.plans, {
-      top: input.top,
-      objective: input.objective,
-      progressEvery: input.progressEvery,
-      onProgress: (done) => post({ type: 'progress', done }),
-    });
-    post({ type: 'result', result });
+    scenario = parseScenario(init.document, init.origin);
   } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    parseError = e instanceof Error ? e.message : String(e);
   }
+  port.once('message', (task: WorkerTask) => {
+    try {
+      if (!scenario) throw new Error(parseError);
+      const result = evaluateCandidates(scenario, task.plans, {
+        top: init.top,
+        objective: init.objective,
+        progressEvery: init.progressEvery,
+        onProgress: (done) => post({ type: 'progress', done }),
+      });
+      post({ type: 'result', result });
+    } catch (e) {
+      post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  });
 }
 
-if (parentPort) run(parentPort, workerData as WorkerInput);
+if (parentPort) start(parentPort, workerData as WorkerInit);

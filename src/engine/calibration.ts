@@ -4,6 +4,7 @@
 // efficiencies. Rows without a runnable configuration are listed as skipped with the reason.
 import { z } from 'zod';
 import { InputError } from '../common/errors.js';
+import { parseOrThrow } from '../common/zod-issues.js';
 import { parseScenario, type Scenario } from './scenario.js';
 import { evaluateScenario } from './evaluate.js';
 import { collectiveSeconds } from '../simulators/analytical/collectives.js';
@@ -143,7 +144,7 @@ function collectiveRow(row: CalibrationRow): RowResult | SkippedRow {
 
 export function runCalibration(rawRows: unknown): CalibrationSummary {
   ensureBuiltins();
-  const rows = z.array(RowSchema).parse(rawRows);
+  const rows = parseOrThrow(z.array(RowSchema), rawRows, 'calibration data');
   const results: RowResult[] = [];
   const skipped: SkippedRow[] = [];
   for (const row of rows) {

@@ -74,7 +74,14 @@ function resolveSystem(raw: unknown, origin: string, opts: ScenarioOptions): Sys
   } else if ('file' in obj) {
     if (!opts.loadSystemFile) throw new InputError(origin, [{ path: 'system.file', message: 'system files can only be read from the command line; inline the spec instead' }]);
     if (typeof obj.file !== 'string') throw new InputError(origin, [{ path: 'system.file', message: 'must be a path' }]);
-    spec = parseSystemSpec(opts.loadSystemFile(obj.file), obj.file);
+    const file = obj.file;
+    try {
+      spec = parseSystemSpec(opts.loadSystemFile(file), file);
+    } catch (e) {
+      // Keep the system file's name in the path: the scenario's error lists issues from both.
+      if (e instanceof InputError) throw new InputError(origin, e.issues.map((i) => ({ ...i, path: `system.file(${file})${i.path ? `.${i.path}` : ''}` })));
+      throw e;
+    }
   } else {
     spec = parseSystemSpec(obj, origin, 'system');
   }

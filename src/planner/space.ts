@@ -36,9 +36,13 @@ export interface Enumeration {
   prunedDivisibility: number;
 }
 
+const OUTER_KEYS = new Set(['plan.tp', 'plan.pp', 'plan.cp', 'plan.dp', 'plan.precision', 'system.devices']);
+
 export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: FixedFields, space: SearchSpace = {}): Enumeration {
   const devices = sys.devices;
-  const maxTp = space.maxTp ?? sys.spec.devicesPerNode;
+  // TP stays inside the innermost network domain (NVSwitch node, Dojo tray): across it, TP's
+  // per-layer all-reduces are never competitive.
+  const maxTp = space.maxTp ?? sys.spec.tiers[0]?.domainDevices ?? sys.spec.devicesPerNode;
   const units = repeatedUnits(g);
   const pick = <T>(key: keyof FixedFields, values: T[]): T[] => (fixed[key] !== undefined ? [fixed[key] as T] : values);
   const tps = pick('tp', g.supports.tensor ? divisorsOf(devices, maxTp) : [1]);
@@ -46,7 +50,9 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
   const cps = pick('cp', g.supports.context && g.tokensPerSample >= 8192 ? divisorsOf(devices, space.maxCp ?? 8) : [1]);
   const mbs = pick('microBatch', [1, 2, 4, 8, 16, 32].filter((m) => m <= (space.maxMicroBatch ?? 32)));
   const vs = pick('virtualStages', [1, 2, 3, 4, 6, 8].filter((v) => v <= (space.maxVirtualStages ?? 8)));
-  const rcs = pick('recompute', [...RECOMPUTE]);
+  // Selective recompute only differs from none when some op can be dropped and redone.
+  const hasSelective = g.blocks.some((b) => b.ops.some((o) => o.selectiveRecompute));
+  const rcs = pick('recompute', RECOMPUTE.filter((r) => r !== 'selective' || hasSelective));
   const zeros = pick('zeroStage', [0, 1, 2, 3]);
   const base = {
     globalBatch: fixed.globalBatch,
@@ -61,6 +67,13 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
       for (const pp of pps) {
         if (devices % (tp * pp * cp) !== 0) continue;
         const dp = devices / (tp * pp * cp);
+        const inner = mbs.length * (pp > 1 ? vs.length : 1) * rcs.length * (dp > 1 ? zeros.length : 1);
+        // Reject a tp/pp/cp choice once, not once per inner combination.
+        const probe = resolvePlan({ ...base, tp, pp, cp, dp, microBatch: 1, virtualStages: 1, recompute: 'none', zeroStage: 0, sequenceParallel: false }, g, sys);
+        if (probe.issues.some((i) => OUTER_KEYS.has(i.path))) {
+          prunedDivisibility += inner;
+          continue;
+        }
         for (const microBatch of mbs)
           for (const virtualStages of pp > 1 ? vs : [1])
             for (const recompute of rcs)

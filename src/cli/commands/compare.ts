@@ -4,12 +4,13 @@
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { evaluatePlan, resolveScenarioPlan } from '../../engine/evaluate.js';
-import { isAutoPlan, withSystem } from '../../engine/scenario.js';
+import { isAutoPlan, withSystem, type Scenario } from '../../engine/scenario.js';
+import { searchFixedFields } from '../../engine/search.js';
 import { getSystemPreset, systemPresetNames } from '../../specs/registry.js';
 import type { SystemInstance } from '../../specs/schema.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
-import { MAX_WORKERS, defaultWorkers, parallelSearch } from '../parallel-search.js';
+import { MAX_WORKERS, parallelSearch } from '../parallel-search.js';
 import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
 
 interface SystemRequest {
@@ -50,7 +51,7 @@ function systemFor(req: SystemRequest, scenarioDevices: number): { system: Syste
   return { system: { spec, devices: scenarioDevices } };
 }
 
-async function rowFor(loaded: LoadedScenario, system: SystemInstance, isOwn: boolean, workers: number, note?: string): Promise<CompareRow> {
+async function rowFor(loaded: LoadedScenario, system: SystemInstance, isOwn: boolean, workers: number | 'auto', note?: string): Promise<CompareRow> {
   const s = isOwn ? loaded.scenario : withSystem(loaded.scenario, system);
   const base = { system: system.spec.name, devices: system.devices };
   const notes = note ? [note] : [];
@@ -59,19 +60,29 @@ async function rowFor(loaded: LoadedScenario, system: SystemInstance, isOwn: boo
       return { ...base, planSource: 'scenario', report: evaluatePlan(s, resolveScenarioPlan(s)), ...(notes.length ? { note: notes.join('; ') } : {}) };
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      notes.push(`scenario plan not valid here (${e.issues[0]?.path}: ${e.issues[0]?.message}); searched`);
+      notes.push(`the scenario's plan is not valid here (${e.issues[0]?.path}: ${e.issues[0]?.message}), so the best plan was searched`);
     }
   }
   // Workers re-parse a document: the scenario with this system as a preset (presets only here).
   const document = isOwn ? loaded.document : { ...loaded.document, system: { preset: system.spec.name, devices: system.devices } };
-  const search = await parallelSearch({ scenario: s, document, origin: loaded.origin }, { workers, top: 1, objective: 'time', label: `searching ${system.spec.name}` });
+  const searchOn = (scenario: Scenario) => parallelSearch({ scenario, document, origin: loaded.origin }, { workers, top: 1, objective: 'time', label: `searching ${system.spec.name}` });
+  let search = await searchOn(s);
+  if (search.candidates === 0) {
+    // Nothing divides the scenario's batch here (e.g. 1536 sequences on 120 Dojo tiles): use the
+    // nearest multiple of the device count, which every data-parallel degree divides.
+    const fixed = searchFixedFields(s);
+    const batch = Math.max(1, Math.round(fixed.globalBatch / system.devices)) * system.devices;
+    if (batch !== fixed.globalBatch) {
+      notes.push(`global batch ${fixed.globalBatch} divides no plan on ${system.devices} devices; searched with ${batch}, the nearest multiple of the device count`);
+      search = await searchOn({ ...s, plan: { auto: true, fixed: { ...fixed, globalBatch: batch } } });
+    }
+  }
   const report = search.best[0] ?? null;
-  if (!report) notes.push(`no plan fits (${search.candidates} candidates, ${search.prunedMemory} over memory)`);
+  if (!report) notes.push(`no plan fits (${search.candidates} candidates, ${search.prunedMemory} of them over memory)`);
   return { ...base, planSource: 'searched', report, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
-function renderCompare(title: string, rows: CompareRow[]): string {
-  const unit = rows.find((r) => r.report)?.report?.tokensPerSecond !== undefined ? 'tokens' : 'samples';
+function renderCompare(title: string, rows: CompareRow[], unit: 'tokens' | 'samples'): string {
   const throughput = (r: StepReport) => (unit === 'tokens' ? (r.tokensPerSecond ?? 0) : r.samplesPerSecond);
   const first = rows[0]?.report;
   const right = (header: string) => ({ header, align: 'right' as const });
@@ -96,7 +107,7 @@ export function registerCompare(program: Command, emit: f.Emit): void {
     .argument('<file>', 'scenario file')
     .requiredOption('--system <name[:count]>', 'a system preset, optionally with a device count (repeatable); the count defaults to the scenario\'s, capped by the preset', collectSystem)
     .option('--json', 'print one JSON object: {rows: [{system, devices, planSource, report}]}')
-    .option('--workers <n>', `worker threads for plan searches (default: CPU count, at most ${MAX_WORKERS})`, f.positiveInt('--workers', 64))
+    .option('--workers <n>', `worker threads for plan searches (default: in-process for small searches, else one per CPU up to ${MAX_WORKERS})`, f.positiveInt('--workers', 64))
     .addHelpText(
       'after',
       f.helpExamples([
@@ -107,10 +118,10 @@ export function registerCompare(program: Command, emit: f.Emit): void {
     .action(async (file: string, opts: { system: SystemRequest[]; json?: boolean; workers?: number }) => {
       const loaded = loadScenarioFile(file);
       const own = loaded.scenario.system;
-      const workers = opts.workers ?? defaultWorkers();
+      const workers = opts.workers ?? 'auto';
       const targets = opts.system.map((req) => systemFor(req, own.devices));
       const rows = [await rowFor(loaded, own, true, workers)];
       for (const t of targets) rows.push(await rowFor(loaded, t.system, false, workers, t.note));
-      emit({ json: { scenario: loaded.scenario.name, rows }, text: () => renderCompare(`${loaded.scenario.name}  (${loaded.origin})`, rows) }, opts.json === true);
+      emit({ json: { scenario: loaded.scenario.name, rows }, text: () => renderCompare(`${loaded.scenario.name}  (${loaded.origin})`, rows, loaded.scenario.workload.throughputUnit) }, opts.json === true);
     });
 }

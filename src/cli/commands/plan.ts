@@ -4,7 +4,7 @@ import type { Objective } from '../../engine/search.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
-import { MAX_WORKERS, defaultWorkers, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { CANDIDATES_PER_WORKER, MAX_WORKERS, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
 import { loadScenarioFile } from '../read-file.js';
 import { renderStepReport } from './simulate.js';
 
@@ -30,8 +30,10 @@ function rankingTable(best: StepReport[]): string {
 
 function renderPlan(title: string, r: ParallelSearchResult, objective: Objective, training: TrainingAmount | undefined): string {
   const best = r.best[0];
+  if (!best) {
+    return `${title}\n\nNo plan fits: ${f.int(r.prunedDivisibility)} combinations do not divide the model, batch and devices; ${f.int(r.prunedMemory)} of ${f.int(r.candidates)} candidates exceed device memory. Use more devices or fix fewer plan fields.`;
+  }
   const head = `${title}\nTop ${r.best.length} of ${f.int(r.evaluated)} evaluated plans by ${objective === 'time' ? 'step time' : 'cost per unit'}`;
-  if (!best) return `${head}\n\nNo plan fits: every candidate was pruned by divisibility or memory. Use more devices, a smaller micro-batch, or fix fewer plan fields.`;
   return `${head}\n\n${rankingTable(r.best)}\n\nBest plan\n\n${renderStepReport(best, training ? { training } : {})}`;
 }
 
@@ -43,7 +45,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     .option('--json', 'print one JSON object: {candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, workers, best}')
     .option('--top <n>', 'how many plans to keep', f.positiveInt('--top', 1000), 5)
     .addOption(new Option('--objective <objective>', 'rank by step time or by cost per million tokens/samples').choices(['time', 'cost']).default('time'))
-    .option('--workers <n>', `worker threads (default: CPU count, at most ${MAX_WORKERS}); 1 runs in-process`, f.positiveInt('--workers', 64))
+    .option('--workers <n>', `worker threads (default: in-process below ${CANDIDATES_PER_WORKER} candidates per thread, else one per CPU up to ${MAX_WORKERS}); 1 runs in-process`, f.positiveInt('--workers', 64))
     .option('--max-tp <n>', 'largest tensor-parallel degree to try (default: devices per node)', f.positiveInt('--max-tp'))
     .addHelpText(
       'after',
@@ -54,7 +56,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     )
     .action(async (file: string, opts: PlanOptions) => {
       const loaded = loadScenarioFile(file);
-      const workers = opts.workers ?? defaultWorkers();
+      const workers = opts.workers ?? 'auto';
       const result = await parallelSearch(loaded, {
         workers,
         top: opts.top,

@@ -7,7 +7,7 @@ import { isAutoPlan } from '../../engine/scenario.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
-import { defaultWorkers, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
 import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
 
 export interface ReportContext {
@@ -38,7 +38,7 @@ function memoryText(r: StepReport): string {
   return f.fields([
     ...parts.map(([k, b]): [string, string] => [k, f.gb(b)]),
     ['total', `${f.gb(r.peakMemoryBytesPerDevice)} of ${f.gb(m.capacityBytes)} (${f.percent(r.peakMemoryBytesPerDevice / m.capacityBytes)})`],
-    ['fits', r.fits ? 'yes' : `no${why ? ` (${why})` : ''}`],
+    ['fits', r.fits ? 'yes' : `no${why ? ` (${why.replace(/^does not fit: /, '')})` : ''}`],
   ]);
 }
 
@@ -89,7 +89,7 @@ export function renderStepReport(r: StepReport, ctx: ReportContext = {}): string
 }
 
 /** The scenario's own plan, or the best searched plan when it says `auto`. */
-export async function scenarioReport(loaded: LoadedScenario, workers: number): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
+export async function scenarioReport(loaded: LoadedScenario, workers: number | 'auto'): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
   const s = loaded.scenario;
   if (!isAutoPlan(s.plan)) return { report: evaluateScenario(s) };
   const search = await parallelSearch(loaded, { workers, top: 1, objective: 'time', label: 'searching plans' });
@@ -117,7 +117,7 @@ export function registerSimulate(program: Command, emit: f.Emit): void {
     )
     .action(async (file: string, opts: { json?: boolean; workers?: number }) => {
       const loaded = loadScenarioFile(file);
-      const { report, search } = await scenarioReport(loaded, opts.workers ?? defaultWorkers());
+      const { report, search } = await scenarioReport(loaded, opts.workers ?? 'auto');
       const s = loaded.scenario;
       const planNote = search ? `searched (plan: auto): best of ${search.evaluated} plans that fit; ${searchSummary(search)}` : undefined;
       emit(

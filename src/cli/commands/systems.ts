@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ensureBuiltins } from '../../engine/builtins.js';
 import { computeDojoAggregates, defaultDojoHierarchy, DOJO_LEVELS, type DojoLevel } from '../../specs/dojo/dojo-hierarchy.js';
 import { defaultPriceSheet } from '../../specs/prices.js';
-import { getSystemPreset, listSystemPresets } from '../../specs/registry.js';
+import { getSystemPreset, listSystemPresets, systemPresetNames } from '../../specs/registry.js';
+import { InputError } from '../../common/errors.js';
 import type { SystemSpec } from '../../specs/schema.js';
 import * as f from '../format.js';
 
@@ -149,7 +150,10 @@ export function registerSystems(program: Command, emit: f.Emit): void {
     .action((name: string | undefined, opts: { json?: boolean; sources?: boolean }) => {
       ensureBuiltins();
       if (name !== undefined) {
-        const d = detail(getSystemPreset(name, 'NAME'));
+        if (!systemPresetNames().includes(name)) {
+          throw new InputError('command line', [{ path: 'NAME', message: `unknown system preset "${name}"; allowed: ${systemPresetNames().join(', ')}` }]);
+        }
+        const d = detail(getSystemPreset(name));
         emit({ json: d, text: () => renderDetail(d) }, opts.json === true);
         return;
       }

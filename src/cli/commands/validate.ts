@@ -1,5 +1,6 @@
 // `opendojo validate`: scores the model's predictions against the published measurements in the
 // calibration file and states whether the step-time rows meet the 3% mean-error target.
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../common/errors.js';
@@ -35,7 +36,7 @@ function renderValidate(path: string, c: CalibrationSummary, pass: boolean): str
   ]);
   const skipped = c.skipped.map((s) => `  - ${s.id}: ${s.reason}`).join('\n');
   return [
-    `Calibration against ${path}`,
+    `Calibration against ${relative(process.cwd(), path) || path}`,
     `${table}\n(error = predicted / measured - 1; "target" rows are the step-time rows scored against the accuracy target)`,
     f.section('Step-time target rows', summary),
     ...(c.skipped.length ? [f.section(`Skipped (${c.skipped.length})`, skipped)] : []),
