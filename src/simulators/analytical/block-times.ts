@@ -7,6 +7,18 @@ import type { Plan } from '../../planner/plan.js';
 import { collectiveSeconds, type Group } from './collectives.js';
 import { fusedKernelSeconds, matmulSeconds, shardedShape, streamSeconds, type DeviceRates } from './compute.js';
 
+/** Bytes a block instance moves over a named machine resource per micro-batch (e.g. weights
+ * streamed from Dojo DIP HBM through a tile edge), in addition to its compute. The analytical tier
+ * takes the max of compute and each stream (prefetch overlaps them); the event tier schedules
+ * each stream as a task on its resource, where concurrent users contend. */
+export interface ResourceStream {
+  resource: string;
+  /** Sustained bytes/s of that resource for one device. */
+  bytesPerSecond: number;
+  forwardBytes: number;
+  backwardBytes: number;
+}
+
 export interface BlockTimes {
   forward: number;
   backward: number;
@@ -20,6 +32,8 @@ export interface BlockTimes {
   /** Matmul FLOPs of one instance per device (forward) and recomputed matmul FLOPs. */
   matmulFlopsForward: number;
   recomputeMatmulFlops: number;
+  /** Machine-specific traffic beside compute (none on GPUs). */
+  streams: ResourceStream[];
 }
 
 export interface Groups {
@@ -41,7 +55,7 @@ export function planGroups(plan: Plan): Groups {
 
 export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups): BlockTimes {
   const b = plan.microBatch;
-  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0 };
+  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: [] };
   const recomputeAll = block.placement === 'repeated' && plan.recompute === 'full';
   const recomputeSelective = block.placement === 'repeated' && plan.recompute === 'selective';
   // Under sequence parallelism an all-reduce becomes reduce-scatter + all-gather: same bytes on a ring.
