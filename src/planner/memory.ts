@@ -24,6 +24,11 @@ export interface MemoryBreakdown {
   workspaceBytes: number;
   totalBytes: number;
   capacityBytes: number;
+  /** Where the bytes sit under the plan's memory mode: off-chip (HBM) and on-chip (SRAM). */
+  offChipBytes: number;
+  offChipCapacityBytes: number;
+  onChipBytes: number;
+  onChipCapacityBytes: number;
   fits: boolean;
   /** Bytes over capacity (0 when it fits). */
   overBytes: number;
@@ -65,7 +70,11 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
   const m = microBatchesPerStep(plan);
   const gradBytes = plan.gradReduceFp32 ? 4 : 2;
   const weightBytes = 2;
-  const capacity = sys.spec.device.memoryGB * 1e9;
+  const device = sys.spec.device;
+  const offChipCapacity = device.memoryGB * 1e9;
+  const onChipCapacity = device.onChipMemoryMB * 1e6;
+  // [off-chip, on-chip] capacity per memory mode (on-chip SRAM is not a GPU's working memory).
+  const limits = { device: [offChipCapacity, Infinity], 'sram-resident': [0, onChipCapacity], 'hbm-streaming': [offChipCapacity, onChipCapacity] } as const;
   // Per-block figures computed once; stages only scale them by counts.
   const perBlock = g.blocks.map((b) => {
     const recomputeApplies = b.placement === 'repeated';
@@ -96,15 +105,35 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     const gradientsBytes = (params * gradBytes) / shardG;
     const optimizerBytes = (params * settings.optimizerBytesPerParam) / shardO;
     const activationsBytes = act * inFlight + working;
-    const workspaceBytes = settings.workspaceBytes;
-    const totalBytes = weightsBytes + gradientsBytes + optimizerBytes + activationsBytes + workspaceBytes;
+    const state = weightsBytes + gradientsBytes + optimizerBytes;
+    // GPU libraries need workspaces; a statically compiled on-chip program (Dojo) plans its SRAM
+    // exactly, except the double buffer that stages streamed weights (two layers' worth).
+    const streamStaging = plan.memoryMode === 'hbm-streaming' ? 2 * maxBlockWeightBytes(g, plan, blocks) : 0;
+    const workspaceBytes = plan.memoryMode === 'device' ? settings.workspaceBytes : streamStaging;
+    const totalBytes = state + activationsBytes + workspaceBytes;
+    const [offChipBytes, onChipBytes] =
+      plan.memoryMode === 'device' ? [totalBytes, 0] : plan.memoryMode === 'sram-resident' ? [0, totalBytes] : [state, activationsBytes + workspaceBytes];
+    const [offLimit, onLimit] = limits[plan.memoryMode];
+    const overBytes = Math.max(0, offChipBytes - offLimit) + Math.max(0, onChipBytes - onLimit);
+    const capacityBytes = Math.min(offLimit, offChipCapacity) + Math.min(onLimit, onChipCapacity);
     const parts = { weights: weightsBytes, gradients: gradientsBytes, optimizer: optimizerBytes, activations: activationsBytes, workspace: workspaceBytes };
     const dominant = (Object.entries(parts) as [MemoryBreakdown['dominant'], number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-    return { stage, weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, workspaceBytes, totalBytes, capacityBytes: capacity, fits: totalBytes <= capacity, overBytes: Math.max(0, totalBytes - capacity), dominant };
+    return {
+      stage, weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, workspaceBytes, totalBytes, capacityBytes,
+      offChipBytes, offChipCapacityBytes: offChipCapacity, onChipBytes, onChipCapacityBytes: onChipCapacity,
+      fits: overBytes === 0, overBytes, dominant,
+    };
   });
 }
 
-/** The stage with the highest memory use: the one that decides whether the plan fits. */
+/** The largest per-device weight bytes of one block instance on a stage (what a stream stages). */
+function maxBlockWeightBytes(g: WorkloadGraph, plan: Plan, blocks: StageBlocks): number {
+  let max = 0;
+  for (const bi of blocks.keys()) max = Math.max(max, blockParamsPerDevice(g.blocks[bi]!.ops, plan) * 2);
+  return max / (plan.zeroStage >= 3 ? plan.dp : 1);
+}
+
+/** The stage that fits worst (most bytes over, then most bytes): it decides whether the plan fits. */
 export function peakMemory(stages: MemoryBreakdown[]): MemoryBreakdown {
-  return stages.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
+  return stages.reduce((a, b) => (b.overBytes > a.overBytes || (b.overBytes === a.overBytes && b.totalBytes > a.totalBytes) ? b : a));
 }

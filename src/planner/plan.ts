@@ -2,7 +2,7 @@
 // issues (errors as data) naming the plan key and the allowed values; it never throws.
 import { z } from 'zod';
 import type { InputIssue } from '../common/errors.js';
-import type { SystemInstance } from '../specs/schema.js';
+import { MEMORY_MODES, type MemoryMode, type SystemInstance } from '../specs/schema.js';
 import type { WorkloadGraph } from '../workloads/graph.js';
 
 export const RECOMPUTE = ['none', 'selective', 'full'] as const;
@@ -29,11 +29,13 @@ export const PlanInputSchema = z
     overlapGradReduce: z.boolean().default(true),
     /** Reduce gradients in fp32 (Megatron always does with bf16; optional with fp16). */
     gradReduceFp32: z.boolean().optional(),
+    /** Where state and activations live; omitted: the device's first supported mode. */
+    memoryMode: z.enum(MEMORY_MODES).optional(),
   })
   .strict();
 
 export type PlanInput = z.input<typeof PlanInputSchema>;
-export type Plan = Omit<z.output<typeof PlanInputSchema>, 'dp' | 'gradReduceFp32'> & { dp: number; gradReduceFp32: boolean };
+export type Plan = Omit<z.output<typeof PlanInputSchema>, 'dp' | 'gradReduceFp32' | 'memoryMode'> & { dp: number; gradReduceFp32: boolean; memoryMode: MemoryMode };
 
 /** Micro-batches per step per pipeline (gradient accumulation steps). */
 export function microBatchesPerStep(p: Plan): number {
@@ -58,7 +60,10 @@ export function resolvePlan(input: z.output<typeof PlanInputSchema>, g: Workload
   } else if (dp * modelParallel !== devices) {
     add('dp', `tp·pp·dp·cp = ${dp * modelParallel} must equal the device count (${devices}); omit dp to derive it`);
   }
-  const plan: Plan = { ...input, dp, gradReduceFp32: input.gradReduceFp32 ?? input.precision !== 'fp16' };
+  const modes = sys.spec.device.memoryModes;
+  const memoryMode = input.memoryMode ?? modes[0]!;
+  if (!modes.includes(memoryMode)) add('memoryMode', `${sys.spec.device.name} supports ${modes.join(', ')}; got ${memoryMode}`);
+  const plan: Plan = { ...input, dp, gradReduceFp32: input.gradReduceFp32 ?? input.precision !== 'fp16', memoryMode };
 
   if (input.tp > 1 && !g.supports.tensor) add('tp', `this model (${g.name}) supports no tensor parallelism; allowed: 1`);
   if (input.cp > 1 && !g.supports.context) add('cp', `this model (${g.name}) supports no context parallelism; allowed: 1`);

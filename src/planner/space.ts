@@ -54,6 +54,7 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
   const hasSelective = g.blocks.some((b) => b.ops.some((o) => o.selectiveRecompute));
   const rcs = pick('recompute', RECOMPUTE.filter((r) => r !== 'selective' || hasSelective));
   const zeros = pick('zeroStage', [0, 1, 2, 3]);
+  const modes = pick('memoryMode', [...sys.spec.device.memoryModes]);
   const base = {
     globalBatch: fixed.globalBatch,
     precision: fixed.precision ?? 'bf16',
@@ -67,9 +68,9 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
       for (const pp of pps) {
         if (devices % (tp * pp * cp) !== 0) continue;
         const dp = devices / (tp * pp * cp);
-        const inner = mbs.length * (pp > 1 ? vs.length : 1) * rcs.length * (dp > 1 ? zeros.length : 1);
+        const inner = mbs.length * (pp > 1 ? vs.length : 1) * rcs.length * (dp > 1 ? zeros.length : 1) * modes.length;
         // Reject a tp/pp/cp choice once, not once per inner combination.
-        const probe = resolvePlan({ ...base, tp, pp, cp, dp, microBatch: 1, virtualStages: 1, recompute: 'none', zeroStage: 0, sequenceParallel: false }, g, sys);
+        const probe = resolvePlan({ ...base, tp, pp, cp, dp, microBatch: 1, virtualStages: 1, recompute: 'none', zeroStage: 0, sequenceParallel: false, memoryMode: modes[0] }, g, sys);
         if (probe.issues.some((i) => OUTER_KEYS.has(i.path))) {
           prunedDivisibility += inner;
           continue;
@@ -77,14 +78,15 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
         for (const microBatch of mbs)
           for (const virtualStages of pp > 1 ? vs : [1])
             for (const recompute of rcs)
-              for (const zeroStage of dp > 1 ? zeros : [0]) {
-                // Sequence parallelism only saves memory and time when tp > 1: try it on, not off.
-                const sequenceParallel = fixed.sequenceParallel ?? (tp > 1 && g.supports.sequence);
-                const input = { ...base, tp, pp, cp, dp, microBatch, virtualStages, recompute, zeroStage, sequenceParallel };
-                const { plan, issues } = resolvePlan(input, g, sys);
-                if (issues.length) prunedDivisibility++;
-                else plans.push(plan);
-              }
+              for (const zeroStage of dp > 1 ? zeros : [0])
+                for (const memoryMode of modes) {
+                  // Sequence parallelism only saves memory and time when tp > 1: try it on, not off.
+                  const sequenceParallel = fixed.sequenceParallel ?? (tp > 1 && g.supports.sequence);
+                  const input = { ...base, tp, pp, cp, dp, microBatch, virtualStages, recompute, zeroStage, sequenceParallel, memoryMode };
+                  const { plan, issues } = resolvePlan(input, g, sys);
+                  if (issues.length) prunedDivisibility++;
+                  else plans.push(plan);
+                }
       }
   return { plans, prunedDivisibility };
 }

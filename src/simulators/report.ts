@@ -12,6 +12,8 @@ export interface StepBreakdown {
   tensorParallelCommSeconds: number;
   contextParallelCommSeconds: number;
   pipelineCommSeconds: number;
+  /** Compute waiting on streamed data (off-chip weights, host input feed). */
+  streamStallSeconds: number;
   dataParallelCommSeconds: number;
   /** Pipeline fill and drain (and stage imbalance). */
   bubbleSeconds: number;

@@ -3,6 +3,12 @@
 import { z } from 'zod';
 
 export const PRECISIONS = ['bf16', 'fp16', 'fp8', 'fp32'] as const;
+/** Where a device keeps training state and activations (see docs/dojo-model.md):
+ * device: off-chip memory is the working memory (GPUs);
+ * sram-resident: everything lives in on-chip SRAM (Dojo tile region);
+ * hbm-streaming: state in remote HBM (Dojo DIPs), weights streamed in per layer, activations on chip. */
+export const MEMORY_MODES = ['device', 'sram-resident', 'hbm-streaming'] as const;
+export type MemoryMode = (typeof MEMORY_MODES)[number];
 export type Precision = (typeof PRECISIONS)[number];
 
 const positive = z.number().positive();
@@ -28,11 +34,22 @@ export const DeviceSchema = z
     memoryEfficiency: fraction,
     /** On-chip SRAM (L2/shared memory on GPUs; node SRAM on Dojo). Informational for GPUs. */
     onChipMemoryMB: z.number().nonnegative().default(0),
+    /** Aggregate on-chip memory bandwidth (SRAM load), used by on-chip memory modes. */
+    onChipBandwidthGBps: positive.optional(),
+    /** Memory modes this device supports; the first is the default. */
+    memoryModes: z.array(z.enum(MEMORY_MODES)).min(1).default(['device']),
+    /** Bandwidth at which hosts can feed input data to one device; omit if never limiting. */
+    hostFeedGBps: positive.optional(),
     tdpW: positive,
     idlePowerW: z.number().nonnegative(),
     sources,
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.memoryModes.some((m) => m !== 'device') && (d.onChipBandwidthGBps === undefined || d.onChipMemoryMB <= 0)) {
+      ctx.addIssue({ code: 'custom', path: ['onChipBandwidthGBps'], message: 'on-chip memory modes need onChipMemoryMB and onChipBandwidthGBps' });
+    }
+  });
 
 export const NetworkTierSchema = z
   .object({
@@ -49,6 +66,15 @@ export const NetworkTierSchema = z
     inNetworkReduction: z.boolean().default(false),
     /** Power drawn by this tier's switches and NICs, per attached device. */
     powerWPerDevice: z.number().nonnegative().default(0),
+    /** switch: every member reaches every other in one step; mesh2d: a grid of devices joined to
+     * their neighbours, collectives decompose by rows then columns, one hop per step. */
+    topology: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('switch') }).strict(),
+      z.object({ kind: z.literal('mesh2d'), rows: z.number().int().positive(), cols: z.number().int().positive() }).strict(),
+    ]).default({ kind: 'switch' }),
+    /** A flat network beside the hierarchy (Dojo's Z-plane over Ethernet): a collective may use it
+     * alone instead of the tiers; the cheaper route is taken. */
+    bypass: z.boolean().default(false),
     sources,
   })
   .strict();
@@ -78,8 +104,14 @@ export const SystemSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    const hierarchy = s.tiers.filter((t) => !t.bypass);
+    if (hierarchy.length === 0) ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'at least one tier must not be a bypass' });
     s.tiers.forEach((t, i) => {
-      if (i < s.tiers.length - 1 && t.domainDevices === undefined) {
+      if (t.bypass) return;
+      if (t.topology.kind === 'mesh2d' && t.domainDevices !== undefined && t.topology.rows * t.topology.cols !== t.domainDevices) {
+        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'topology'], message: `rows·cols (${t.topology.rows * t.topology.cols}) must equal domainDevices (${t.domainDevices})` });
+      }
+      if (i < s.tiers.length - 1 && t.domainDevices === undefined && s.tiers.slice(i + 1).some((u) => !u.bypass)) {
         ctx.addIssue({ code: 'custom', path: ['tiers', i, 'domainDevices'], message: 'only the outermost tier may omit domainDevices' });
       }
       const prev = s.tiers[i - 1];

@@ -171,6 +171,8 @@ export function buildResNet50(c: ResNetConfig): WorkloadGraph {
     divisibility: { tensor: [], context: [] },
     blocks,
     sharedParams: 0,
+    // Decoded 8-bit RGB: hosts decode JPEGs and ship pixels (Dojo tiles have no decoder).
+    inputBytesPerSample: 3 * c.imageSize * c.imageSize,
     summary: { imageSize: c.imageSize, classes: c.classes, blocks: STAGES.reduce((n, s) => n + s.blocks, 0), stages: STAGES.map((s) => s.blocks).join('-'), variant: 'v1.5' },
   };
 }

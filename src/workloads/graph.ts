@@ -84,6 +84,9 @@ export interface WorkloadGraph {
   blocks: Block[];
   /** Parameters counted once even if a block holds a tied copy (e.g. tied embeddings). */
   sharedParams: number;
+  /** Bytes of training input per sample that hosts must deliver (token ids, decoded images,
+   * camera frames); 0 if never limiting. */
+  inputBytesPerSample?: number;
   /** Free-form description of the source config, for reports. */
   summary: Record<string, number | string | boolean>;
 }

@@ -230,6 +230,8 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       { name: 'output', placement: 'last-stage', repeat: 1, ops: output },
     ],
     sharedParams: tied ? V * h : 0,
+    // Token ids as int32 (inputs; labels are the same ids shifted).
+    inputBytesPerSample: 4 * s,
     summary: { attention: c.attention, layers: c.layers, hidden: h, heads: a, kvHeads: kv, ffnHidden: f, seqLen: s, vocab: V, activation: c.activation, dropout, tiedEmbeddings: tied },
   };
 }

@@ -65,9 +65,16 @@ test('every preset validates as a SystemSpec, one tile per device, sized per lev
   assert.equal(pod.family, 'dojo');
   assert.equal(pod.priceKey, 'dojo-tile');
   assert.equal(pod.devicesPerNode, 1);
-  assert.deepEqual(pod.tiers.map((t) => t.name), ['tray-mesh', 'pod-mesh']);
+  assert.deepEqual(pod.tiers.map((t) => t.name), ['tray-mesh', 'pod-mesh', 'z-plane']);
   assert.equal(pod.tiers[0]!.domainDevices, 6);
   assert.equal(pod.tiers[1]!.domainDevices, undefined);
+  assert.deepEqual(pod.tiers[0]!.topology, { kind: 'mesh2d', rows: 2, cols: 3 });
+  assert.deepEqual(pod.tiers[1]!.topology, { kind: 'mesh2d', rows: 10, cols: 12 });
+  // The Z-plane is a flat bypass network: 3.33 DIPs × 50 GB/s TTPoE per tile.
+  assert.equal(pod.tiers[2]!.bypass, true);
+  within(pod.tiers[2]!.bandwidthGBpsPerDirection, (20 / 6) * 50, 1e-9, 'z-plane GB/s per tile');
+  assert.deepEqual(pod.device.memoryModes, ['hbm-streaming', 'sram-resident']);
+  within(pod.device.onChipBandwidthGBps!, 25 * 354 * 400, 1e-9, 'tile SRAM load bandwidth');
 });
 
 test('tile device: one BF16/CFP8 rate (fp8 not doubled), HBM and bandwidth from the DIPs', () => {

@@ -1,6 +1,7 @@
 // Time of one block instance for one micro-batch on one device, split by what the time is spent
 // on. Computed once per distinct block; stages and the pipeline only multiply these.
 import type { SystemSpec } from '../../specs/schema.js';
+import { blockParamsPerDevice } from '../../planner/memory.js';
 import type { Block } from '../../workloads/graph.js';
 import { splitDivisor } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
@@ -53,9 +54,39 @@ export function planGroups(plan: Plan): Groups {
   };
 }
 
-export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups): BlockTimes {
+/** Bytes per parameter a streamed block moves per micro-batch: bf16 weights in for forward; for
+ * backward, weights in again plus the fp32 gradient accumulator read and written. */
+const STREAM_FORWARD_BYTES_PER_PARAM = 2;
+const STREAM_BACKWARD_BYTES_PER_PARAM = 2 + 4 + 4;
+
+/** Machine traffic beside compute: weights streamed from off-chip memory (hbm-streaming) and
+ * input data fed by hosts to the first stage. */
+export function blockStreams(block: Block, plan: Plan, spec: SystemSpec, inputBytesPerSample: number): ResourceStream[] {
+  const d = spec.device;
+  const streams: ResourceStream[] = [];
+  if (plan.memoryMode === 'hbm-streaming') {
+    const params = blockParamsPerDevice(block.ops, plan) / (plan.zeroStage >= 3 ? plan.dp : 1);
+    if (params > 0) {
+      streams.push({ resource: 'offchip-memory', bytesPerSecond: d.memoryBandwidthGBps * 1e9 * d.memoryEfficiency, forwardBytes: params * STREAM_FORWARD_BYTES_PER_PARAM, backwardBytes: params * STREAM_BACKWARD_BYTES_PER_PARAM });
+    }
+  }
+  if (block.placement === 'first-stage' && d.hostFeedGBps !== undefined && inputBytesPerSample > 0) {
+    // Every TP/CP rank of the first stage receives its micro-batch's input.
+    streams.push({ resource: 'host-feed', bytesPerSecond: d.hostFeedGBps * 1e9, forwardBytes: inputBytesPerSample * plan.microBatch, backwardBytes: 0 });
+  }
+  return streams;
+}
+
+/** Seconds a block instance takes in one direction when its streams overlap its compute. */
+export function withStreams(computeSeconds: number, streams: ResourceStream[], direction: 'forward' | 'backward'): number {
+  let t = computeSeconds;
+  for (const s of streams) t = Math.max(t, (direction === 'forward' ? s.forwardBytes : s.backwardBytes) / s.bytesPerSecond);
+  return t;
+}
+
+export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups, inputBytesPerSample = 0): BlockTimes {
   const b = plan.microBatch;
-  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: [] };
+  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: blockStreams(block, plan, spec, inputBytesPerSample) };
   const recomputeAll = block.placement === 'repeated' && plan.recompute === 'full';
   const recomputeSelective = block.placement === 'repeated' && plan.recompute === 'selective';
   // Under sequence parallelism an all-reduce becomes reduce-scatter + all-gather: same bytes on a ring.

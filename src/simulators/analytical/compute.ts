@@ -1,6 +1,6 @@
 // Per-op device time: a roofline between the matmul rate (best-shape efficiency × shape factor)
 // and streaming memory bandwidth, plus a fixed per-kernel overhead.
-import type { DeviceSpec, Precision } from '../../specs/schema.js';
+import type { DeviceSpec, MemoryMode, Precision } from '../../specs/schema.js';
 import type { MatmulShape } from '../../workloads/graph.js';
 import type { Efficiency } from './efficiency.js';
 
@@ -20,18 +20,22 @@ export interface DeviceRates {
 }
 
 
-export function deviceRates(device: DeviceSpec, precision: Precision, eff: Efficiency): DeviceRates {
+/** Rates for a memory mode: working data comes from off-chip memory ('device') or from on-chip
+ * SRAM (Dojo modes); the optimizer streams state from wherever the state lives. */
+export function deviceRates(device: DeviceSpec, precision: Precision, eff: Efficiency, mode: MemoryMode = 'device'): DeviceRates {
   const peak = device.peakTflops[precision] ?? 0;
   const best = device.matmulEfficiencyMax[precision] ?? 0;
-  const stream = device.memoryBandwidthGBps * 1e9 * device.memoryEfficiency;
+  const offChip = device.memoryBandwidthGBps * 1e9 * device.memoryEfficiency;
+  const onChip = (device.onChipBandwidthGBps ?? device.memoryBandwidthGBps) * 1e9 * device.memoryEfficiency;
+  const working = mode === 'device' ? offChip : onChip;
   return {
     matmulFlops: peak * 1e12 * best * eff.matmulFrameworkFactor,
-    elementwiseBytes: stream * eff.elementwiseFactor,
-    matmulBytes: stream,
+    elementwiseBytes: working * eff.elementwiseFactor,
+    matmulBytes: working,
     overheadS: eff.kernelOverheadUs * 1e-6,
     halfDim: eff.matmulHalfDim,
     operandBytes: precision === 'fp8' ? 1 : 2,
-    optimizerBytes: stream,
+    optimizerBytes: mode === 'sram-resident' ? onChip : offChip,
   };
 }
 

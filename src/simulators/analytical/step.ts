@@ -7,11 +7,20 @@ import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import type { PriceSheet } from '../../specs/prices.js';
 import type { StepBreakdown, StepReport } from '../report.js';
-import { blockTimes, planGroups, type BlockTimes } from './block-times.js';
-import { collectiveSeconds, p2pSeconds } from './collectives.js';
+import { blockTimes, planGroups, withStreams, type BlockTimes } from './block-times.js';
+import { collectiveRoute, collectiveSeconds, p2pSeconds } from './collectives.js';
 import { deviceRates } from './compute.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from './efficiency.js';
 import { powerAndCost, type TrainingAmount } from './power-cost.js';
+
+const STREAM_WHY: Record<string, string> = {
+  'offchip-memory': 'weights streamed from off-chip memory arrive slower than the layer computes',
+  'host-feed': 'hosts deliver input data slower than the first stage consumes it',
+};
+const MODE_WHY: Record<string, string> = {
+  'sram-resident': 'weights, optimizer state and activations all live in on-chip SRAM; nothing is streamed',
+  'hbm-streaming': 'state lives in off-chip memory and each layer\'s weights stream in per micro-batch; activations stay on chip',
+};
 
 export interface AnalyticalOptions {
   efficiency?: Efficiency;
@@ -33,18 +42,20 @@ interface StageTimes {
   paramsPerDevice: number;
   matmulFlops: number;
   recomputeMatmulFlops: number;
+  /** Time a resource stream (off-chip weights, host feed) adds beyond compute, per resource. */
+  stalls: Map<string, number>;
 }
 
 export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: AnalyticalOptions): StepReport {
   const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
   const spec = sys.spec;
-  const rates = deviceRates(spec.device, plan.precision, eff);
+  const rates = deviceRates(spec.device, plan.precision, eff, plan.memoryMode);
   const groups = planGroups(plan);
   const stages = partitionStages(g, plan.pp, plan.virtualStages);
   const m = microBatchesPerStep(plan);
   const v = plan.virtualStages;
 
-  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups));
+  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0));
   const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
   // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
   // (Megatron's scatter/gather optimization, or sequence parallelism).
@@ -52,10 +63,18 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
 
   const stageTimes: StageTimes[] = stages.map((blocks) => {
-    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, tp: 0, cp: 0, pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0 };
+    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, tp: 0, cp: 0, pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
     for (const [bi, count] of blocks) {
       const t = perBlock[bi]!;
       s.compute += count * (t.forward + t.backward);
+      // Streams overlap compute (prefetch); whatever they take beyond it stalls the block.
+      for (const [dir, compute] of [['forward', t.forward], ['backward', t.backward + t.recompute]] as const) {
+        const stalled = withStreams(compute, t.streams, dir);
+        if (stalled > compute) {
+          const limiting = t.streams.reduce((a, b) => ((dir === 'forward' ? b.forwardBytes / b.bytesPerSecond : b.backwardBytes / b.bytesPerSecond) > (dir === 'forward' ? a.forwardBytes / a.bytesPerSecond : a.backwardBytes / a.bytesPerSecond) ? b : a));
+          s.stalls.set(limiting.resource, (s.stalls.get(limiting.resource) ?? 0) + count * (stalled - compute));
+        }
+      }
       s.recompute += count * t.recompute;
       s.tp += count * (t.tpForward + t.tpBackward + t.tpRecompute);
       s.cp += count * t.cp;
@@ -64,7 +83,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
       s.matmulFlops += count * 3 * t.matmulFlopsForward;
       s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
     }
-    s.perMicroBatch = s.compute + s.recompute + s.tp + s.cp + s.pp;
+    s.perMicroBatch = s.compute + s.recompute + s.tp + s.cp + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
     return s;
   });
 
@@ -102,12 +121,15 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const optimizerSeconds = (maxParams / optimizerShard) * eff.optimizerBytesPerParam / rates.optimizerBytes;
 
   const stepTimeSeconds = pipelineSeconds + dpExposed + optimizerSeconds;
+  // Which route the largest stage's gradient reduction takes (for the notes).
+  const dpRoute = collectiveRoute(spec, plan.zeroStage >= 1 ? 'reduce-scatter' : 'all-reduce', Math.max(...stageTimes.map((x) => x.paramsPerDevice)) * gradBytes, groups.dp);
   const breakdown: StepBreakdown = {
     computeSeconds: m * critical.compute,
     recomputeSeconds: m * critical.recompute,
     tensorParallelCommSeconds: m * critical.tp,
     contextParallelCommSeconds: m * critical.cp,
     pipelineCommSeconds: m * critical.pp,
+    streamStallSeconds: m * [...critical.stalls.values()].reduce((a, b) => a + b, 0),
     dataParallelCommSeconds: dpExposed,
     bubbleSeconds,
     optimizerSeconds,
@@ -137,6 +159,12 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   }
   const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
   notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
+  for (const [resource, seconds] of critical.stalls) {
+    if ((m * seconds) / stepTimeSeconds < 0.01) continue;
+    notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
+  }
+  if (plan.memoryMode !== 'device') notes.push(`memory mode ${plan.memoryMode}: ${MODE_WHY[plan.memoryMode]}`);
+  if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
 
   return {
     model: g.name,

@@ -37,9 +37,11 @@ function meshTiers(h: DojoHierarchy, level: DojoLevel): TierInput[] {
   const powerSource = 'included in the tile powerW (the mesh runs through the tile\'s own I/O dies)';
 
   const trayBw = a.collectiveEdgesPerTile * edgeDir;
+  const [trayRows, trayCols] = h.tray.tileGrid;
   const trayMesh: TierInput = {
     name: 'tray-mesh',
     domainDevices: tiles.tray,
+    topology: { kind: 'mesh2d', rows: trayRows, cols: trayCols },
     bandwidthGBpsPerDirection: trayBw,
     latencyUs: stepLatencyUs,
     efficiencyCurve: a.meshEfficiencyCurve,
@@ -52,10 +54,14 @@ function meshTiers(h: DojoHierarchy, level: DojoLevel): TierInput[] {
       powerWPerDevice: powerSource,
     },
   };
-  if (level === 'tile' || level === 'tray') return [trayMesh];
+  const zPlane = zPlaneTier(h);
+  if (level === 'tile') return [trayMesh];
+  if (level === 'tray') return [trayMesh, zPlane];
 
+  const [podRows, podCols] = level === 'exapod' ? a.exapodTileGrid : [trayRows * h.cabinet.traysPerCabinet, trayCols];
   const podMesh: TierInput = {
     name: 'pod-mesh',
+    topology: { kind: 'mesh2d', rows: podRows, cols: podCols },
     bandwidthGBpsPerDirection: trayBw * a.interTrayEdgeFraction,
     latencyUs: stepLatencyUs,
     efficiencyCurve: a.meshEfficiencyCurve,
@@ -67,7 +73,29 @@ function meshTiers(h: DojoHierarchy, level: DojoLevel): TierInput[] {
       powerWPerDevice: powerSource,
     },
   };
-  return [trayMesh, podMesh];
+  return [trayMesh, podMesh, zPlane];
+}
+
+/** The Z-plane: TTPoE over Ethernet from each tile's DIPs, a flat switched network beside the
+ * mesh. Few hops (switch latency) at far lower bandwidth; a collective takes it when cheaper. */
+function zPlaneTier(h: DojoHierarchy): TierInput {
+  const agg = computeDojoAggregates(h);
+  const a = h.assumptions;
+  const latencyUs = h.zPlane.endToEndLatencyUs + a.zPlaneSwitchLatencyUs;
+  return {
+    name: 'z-plane',
+    bypass: true,
+    bandwidthGBpsPerDirection: agg.tile.dipsPerTile * h.dip.ttpoeGBps,
+    latencyUs,
+    efficiencyCurve: [[65536, 0.5], [1048576, 0.9], [16777216, 0.977]],
+    powerWPerDevice: 0,
+    sources: {
+      bandwidthGBpsPerDirection: `derived: dipsPerTile (${short(agg.tile.dipsPerTile)}) × ${h.dip.ttpoeGBps} GB/s TTPoE per DIP (S1 [T])`,
+      latencyUs: `derived: TTPoE end-to-end ${h.zPlane.endToEndLatencyUs} µs (S11 [P]) + zPlaneSwitchLatencyUs (${a.zPlaneSwitchLatencyUs}, assumption) per step`,
+      efficiencyCurve: 'large-message end: 97.65 of 100 Gb/s measured on a TTPoE link (S9 [P from T]); small-message shape an assumption',
+      powerWPerDevice: 'included in dipPowerW and hostPowerW',
+    },
+  };
 }
 
 /** The generic SystemSpec input for one level of the hierarchy (validated when registered). */
@@ -90,6 +118,9 @@ export function buildDojoSystem(level: DojoLevel, h: DojoHierarchy = defaultDojo
       memoryBandwidthGBps: agg.tile.memoryBandwidthGBps,
       memoryEfficiency: a.memoryEfficiency,
       onChipMemoryMB: tile.sramGB * 1000,
+      onChipBandwidthGBps: d1PerTile * h.d1.nodesUsable * h.node.sramLoadGBps,
+      memoryModes: ['hbm-streaming', 'sram-resident'],
+      hostFeedGBps: (a.hostsPerTray * h.hosts.nicGbps) / 8 / tiles.tray,
       tdpW: h.tile.powerW,
       idlePowerW: a.tileIdlePowerW,
       sources: {
@@ -99,6 +130,9 @@ export function buildDojoSystem(level: DojoLevel, h: DojoHierarchy = defaultDojo
         memoryBandwidthGBps: `derived: dipsPerTile × min(HBM ${h.dip.hbmBandwidthGBps}, TTP ${h.dip.ttpGBps}) GB/s per DIP (S1 [T]); HBM sits in the DIPs, reached over TTP`,
         memoryEfficiency: assumed(h, 'memoryEfficiency'),
         onChipMemoryMB: `derived: ${d1PerTile} D1 × ${h.d1.nodesUsable} nodes × ${h.node.sramMB} MB node SRAM (S2/S3 [T]); Tesla quotes 11 GB per tile`,
+        onChipBandwidthGBps: `derived: ${d1PerTile} D1 × ${h.d1.nodesUsable} nodes × ${h.node.sramLoadGBps} GB/s SRAM load per node (dojo-facts §1 [U]: unconfirmed)`,
+        memoryModes: 'modelling choice (docs/dojo-model.md): SRAM next to compute is the working memory; HBM sits on DIPs behind the tile edges',
+        hostFeedGBps: `derived: hostsPerTray (${a.hostsPerTray}, assumption) × ${h.hosts.nicGbps} Gb/s DNIC (S12 [P]) / ${tiles.tray} tiles per tray`,
         tdpW: `${h.tile.sources.powerW}`,
         idlePowerW: assumed(h, 'tileIdlePowerW'),
       },
