@@ -104,7 +104,7 @@ export const rate = (perSecond: number, unit: string): string => `${int(perSecon
 
 const RECOMPUTE_SHORT: Record<Plan['recompute'], string> = { none: 'none', selective: 'sel', full: 'full' };
 
-/** Compact plan, e.g. "tp8 pp8 dp16 mb1 v1 sel SP z0" (cp and precision only when not default). */
+/** Compact plan, e.g. "tp8 pp8 dp16 mb1 v1 sel SP z0" (cp, precision and memory mode only when not default). */
 export function compactPlan(p: Plan): string {
   return [
     `tp${p.tp}`,
@@ -117,6 +117,7 @@ export function compactPlan(p: Plan): string {
     p.sequenceParallel ? 'SP' : '',
     `z${p.zeroStage}`,
     p.precision !== 'bf16' ? p.precision : '',
+    p.memoryMode !== 'device' ? p.memoryMode : '',
   ]
     .filter(Boolean)
     .join(' ');

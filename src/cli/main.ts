@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InputError, formatIssues } from '../common/errors.js';
+import { registerClaims } from './commands/claims.js';
 import { registerCompare } from './commands/compare.js';
 import { registerModels } from './commands/models.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerSystems } from './commands/systems.js';
 import { registerValidate } from './commands/validate.js';
 import type { CommandResult } from './format.js';
@@ -40,6 +42,8 @@ function buildProgram(emit: (r: CommandResult, asJson: boolean) => void): Comman
   registerValidate(program, emit);
   registerSystems(program, emit);
   registerModels(program, emit);
+  registerSweep(program, emit);
+  registerClaims(program, emit);
   return program;
 }
 

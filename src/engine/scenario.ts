@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { InputError, type InputIssue } from '../common/errors.js';
 import { parseOrThrow, zodIssues } from '../common/zod-issues.js';
 import { getSystemPreset, parseSystemSpec } from '../specs/registry.js';
+import { buildDojoSystem } from '../specs/dojo/dojo-system.js';
+import { DOJO_LEVELS, defaultDojoHierarchy, withDojoAssumptions } from '../specs/dojo/dojo-hierarchy.js';
 import type { SystemInstance, SystemSpec } from '../specs/schema.js';
 import { PriceOverrideSchema, mergePriceSheet, type PriceSheet } from '../specs/prices.js';
 import { resolveModelConfig, buildWorkload, type ModelConfig } from '../workloads/models.js';
@@ -67,10 +69,11 @@ function resolveSystem(raw: unknown, origin: string, opts: ScenarioOptions): Sys
   }
   let spec: SystemSpec;
   if ('preset' in obj) {
-    const extra = Object.keys(obj).filter((k) => k !== 'preset');
-    if (extra.length) throw new InputError(origin, [{ path: `system.${extra[0]}`, message: `unknown key next to preset; allowed: preset, ${COUNT_KEYS.join(', ')}` }]);
+    const extra = Object.keys(obj).filter((k) => k !== 'preset' && k !== 'dojo');
+    if (extra.length) throw new InputError(origin, [{ path: `system.${extra[0]}`, message: `unknown key next to preset; allowed: preset, dojo, ${COUNT_KEYS.join(', ')}` }]);
     if (typeof obj.preset !== 'string') throw new InputError(origin, [{ path: 'system.preset', message: 'must be a preset name' }]);
     spec = getSystemPreset(obj.preset);
+    if (obj.dojo !== undefined) spec = withDojoOverrides(spec, obj.dojo, origin);
   } else if ('file' in obj) {
     if (!opts.loadSystemFile) throw new InputError(origin, [{ path: 'system.file', message: 'system files can only be read from the command line; inline the spec instead' }]);
     if (typeof obj.file !== 'string') throw new InputError(origin, [{ path: 'system.file', message: 'must be a path' }]);
@@ -90,6 +93,19 @@ function resolveSystem(raw: unknown, origin: string, opts: ScenarioOptions): Sys
     throw new InputError(origin, [{ path: `system.${countKeys[0] ?? 'devices'}`, message: `${spec.name} has at most ${spec.maxDevices} devices; got ${devices}` }]);
   }
   return { spec, devices };
+}
+
+/** A Dojo preset rebuilt with the user's assumption overrides (`system: { preset, dojo: {…} }`). */
+function withDojoOverrides(preset: SystemSpec, overrides: unknown, origin: string): SystemSpec {
+  const level = DOJO_LEVELS.find((l) => preset.name === `dojo-${l}`);
+  if (!level) throw new InputError(origin, [{ path: 'system.dojo', message: `only Dojo presets take assumption overrides (${DOJO_LEVELS.map((l) => `dojo-${l}`).join(', ')})` }]);
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new InputError(origin, [{ path: 'system.dojo', message: 'must be a mapping of assumption names to values' }]);
+  try {
+    return parseSystemSpec(buildDojoSystem(level, withDojoAssumptions(defaultDojoHierarchy(), overrides as Record<string, unknown>)), origin, 'system');
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(origin, e.issues.map((i) => ({ ...i, path: `system.dojo.${i.path.replace(/^assumptions\./, '')}` })));
+    throw e;
+  }
 }
 
 export function parseScenario(raw: unknown, origin: string, opts: ScenarioOptions = {}): Scenario {
