@@ -60,7 +60,7 @@ function best(doc: Record<string, unknown>, origin: string): Run | undefined {
   const spec = s.system.spec;
   const nodes = Math.ceil(s.system.devices / spec.devicesPerNode);
   const price = s.prices.systems[spec.priceKey ?? spec.name];
-  return { report: r, capexUsd: (price?.capexUsdPerNode ?? 0) * nodes, racks: (nodes * spec.nodeRackUnits) / 42 };
+  return { report: r, capexUsd: (price?.capexUsdPerNode ?? 0) * nodes, racks: r.footprint.racks };
 }
 
 const rate = (r: Run) => r.report.samplesPerSecond;

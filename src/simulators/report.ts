@@ -31,6 +31,12 @@ export interface PowerReport {
   energyPerStepJ: number;
 }
 
+export interface FootprintReport {
+  /** 42U racks (or rack-equivalent cabinets) the system occupies. */
+  racks: number;
+  floorM2: number;
+}
+
 export interface CostReport {
   basis: 'owned' | 'cloud';
   costPerStepUsd: number;
@@ -65,6 +71,7 @@ export interface StepReport {
   fits: boolean;
   power: PowerReport;
   cost: CostReport;
+  footprint: FootprintReport;
   run?: RunReport;
   /** Plain-language notes: what limits the step, why it does not fit, etc. */
   notes: string[];

@@ -19,6 +19,8 @@ export const PriceSheetSchema = z
     energyUsdPerKWh: z.number().nonnegative(),
     pue: z.number().gte(1).lte(3),
     amortizationYears: z.number().positive(),
+    /** Floor area per 42U rack including aisle share. */
+    floorM2PerRack: z.number().positive(),
     /** owned: amortized capex + energy; cloud: cloud node-hour rate (falls back to owned if missing). */
     costBasis: z.enum(['owned', 'cloud']),
     systems: z.record(z.string(), SystemPriceSchema),

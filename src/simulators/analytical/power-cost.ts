@@ -2,7 +2,7 @@
 // (amortized capital + energy when owned, node-hour rate when rented).
 import type { PriceSheet } from '../../specs/prices.js';
 import type { SystemInstance } from '../../specs/schema.js';
-import type { CostReport, PowerReport, RunReport } from '../report.js';
+import type { CostReport, FootprintReport, PowerReport, RunReport } from '../report.js';
 
 /** How much training a run is: exactly one of tokens, samples or steps. */
 export type TrainingAmount = { tokens: number } | { samples: number } | { steps: number };
@@ -21,7 +21,7 @@ export interface PowerCostInput {
   training?: TrainingAmount;
 }
 
-export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPerStep, tokensPerSample, training }: PowerCostInput): { power: PowerReport; cost: CostReport; run?: RunReport } {
+export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPerStep, tokensPerSample, training }: PowerCostInput): { power: PowerReport; cost: CostReport; footprint: FootprintReport; run?: RunReport } {
   const { spec, devices } = sys;
   const unitsPerStep = samplesPerStep * tokensPerSample;
   const d = spec.device;
@@ -45,7 +45,9 @@ export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPer
     costPerMillionUnitsUsd: (usdPerSecond * stepSeconds * 1e6) / unitsPerStep,
   };
   const power: PowerReport = { deviceUtilization: u, devicePowerW, itPowerW, facilityPowerW, energyPerStepJ };
-  if (!training) return { power, cost };
+  const racks = (nodes * spec.nodeRackUnits) / 42;
+  const footprint: FootprintReport = { racks, floorM2: racks * prices.floorM2PerRack };
+  if (!training) return { power, cost, footprint };
   const steps = Math.ceil(
     'steps' in training ? training.steps : 'samples' in training ? training.samples / samplesPerStep : training.tokens / (samplesPerStep * tokensPerSample),
   );
@@ -55,5 +57,5 @@ export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPer
     energyKWh: (steps * energyPerStepJ) / 3.6e6,
     costUsd: steps * cost.costPerStepUsd,
   };
-  return { power, cost, run };
+  return { power, cost, footprint, run };
 }

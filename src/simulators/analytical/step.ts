@@ -143,7 +143,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
   const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
   const busy = (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds;
-  const { power, cost, run } = powerAndCost({
+  const { power, cost, footprint, run } = powerAndCost({
     sys,
     prices: opts.prices,
     stepSeconds: stepTimeSeconds,
@@ -183,6 +183,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     fits: mem.fits,
     power,
     cost,
+    footprint,
     ...(run ? { run } : {}),
     notes,
   };
