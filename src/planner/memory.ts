@@ -32,6 +32,8 @@ export interface MemoryBreakdown {
   fits: boolean;
   /** Bytes over capacity (0 when it fits). */
   overBytes: number;
+  /** hbm-streaming: activations that did not fit on chip and went to off-chip memory. */
+  spilledActivationBytes: number;
   /** Largest component, to say why a plan does not fit. */
   dominant: 'weights' | 'gradients' | 'optimizer' | 'activations' | 'workspace';
 }
@@ -111,8 +113,11 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     const streamStaging = plan.memoryMode === 'hbm-streaming' ? 2 * maxBlockWeightBytes(g, plan, blocks) : 0;
     const workspaceBytes = plan.memoryMode === 'device' ? settings.workspaceBytes : streamStaging;
     const totalBytes = state + activationsBytes + workspaceBytes;
+    // HBM streaming keeps activations on chip while they fit and spills the rest to HBM (they are
+    // then written in forward and read back in backward: see blockStreams).
+    const spilledActivationBytes = plan.memoryMode === 'hbm-streaming' ? Math.min(activationsBytes, Math.max(0, activationsBytes + workspaceBytes - onChipCapacity)) : 0;
     const [offChipBytes, onChipBytes] =
-      plan.memoryMode === 'device' ? [totalBytes, 0] : plan.memoryMode === 'sram-resident' ? [0, totalBytes] : [state, activationsBytes + workspaceBytes];
+      plan.memoryMode === 'device' ? [totalBytes, 0] : plan.memoryMode === 'sram-resident' ? [0, totalBytes] : [state + spilledActivationBytes, activationsBytes - spilledActivationBytes + workspaceBytes];
     const [offLimit, onLimit] = limits[plan.memoryMode];
     const overBytes = Math.max(0, offChipBytes - offLimit) + Math.max(0, onChipBytes - onLimit);
     const capacityBytes = Math.min(offLimit, offChipCapacity) + Math.min(onLimit, onChipCapacity);
@@ -121,7 +126,7 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     return {
       stage, weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, workspaceBytes, totalBytes, capacityBytes,
       offChipBytes, offChipCapacityBytes: offChipCapacity, onChipBytes, onChipCapacityBytes: onChipCapacity,
-      fits: overBytes === 0, overBytes, dominant,
+      fits: overBytes === 0, overBytes, spilledActivationBytes, dominant,
     };
   });
 }

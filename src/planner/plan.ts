@@ -70,7 +70,7 @@ export function resolvePlan(input: z.output<typeof PlanInputSchema>, g: Workload
   if (input.pp > 1 && !g.supports.pipeline) add('pp', `this model (${g.name}) supports no pipeline parallelism; allowed: 1`);
   if (input.sequenceParallel && !g.supports.sequence) add('sequenceParallel', `this model (${g.name}) has no sequence-parallel regions; allowed: false`);
   const notDivided = [...new Set(g.divisibility.tensor)].filter((d) => d % input.tp !== 0);
-  if (notDivided.length) add('tp', `must divide ${notDivided.join(' and ')} (heads, KV heads, FFN width and vocab of ${g.name})`);
+  if (notDivided.length) add('tp', `must divide ${notDivided.join(' and ')} (dimensions that tensor parallelism splits in ${g.name})`);
   for (const d of new Set(g.divisibility.context)) if (d % (2 * input.cp) !== 0 && input.cp > 1) add('cp', `2·cp must divide the sequence length ${d} (load-balanced context parallelism)`);
 
   const units = repeatedUnits(g);

@@ -18,6 +18,12 @@ export const MODEL_PRESETS: ModelPreset[] = [
   { name: 'llama3-8b', config: { kind: 'transformer', layers: 32, hidden: 4096, heads: 32, kvHeads: 8, seqLen: 8192, vocab: 128256, ffnHidden: 14336, activation: 'swiglu' }, source: 'Llama 3 model card' },
   { name: 'llama3-70b', config: { kind: 'transformer', layers: 80, hidden: 8192, heads: 64, kvHeads: 8, seqLen: 8192, vocab: 128256, ffnHidden: 28672, activation: 'swiglu' }, source: 'Llama 3 model card' },
   { name: 'resnet50', config: { kind: 'resnet50', imageSize: 224 }, source: 'He et al. 2016, ImageNet 224×224' },
+  { name: 'tesla-video-net', config: { kind: 'video' }, source: "OpenDojo approximation of Tesla's AI Day 2021 camera network; see docs/video-network.md" },
+  {
+    name: 'tesla-video-net-small',
+    config: { kind: 'video', timeSteps: 2, backbone: 'regnety-1.6gf', fusionHidden: 512, fusionHeads: 8, fusionLayers: 6, temporalLayers: 2, headChannels: 256 },
+    source: 'OpenDojo: tesla-video-net scaled down for quick experiments (RegNetY-1.6GF, 2 frames, narrower fusion); see docs/video-network.md',
+  },
 ];
 
 let registered = false;

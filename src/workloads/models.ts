@@ -5,11 +5,12 @@ import { InputError } from '../common/errors.js';
 import { parseOrThrow } from '../common/zod-issues.js';
 import { TransformerConfigSchema, buildTransformer } from './transformer.js';
 import { ResNetConfigSchema, buildResNet50 } from './cnn.js';
+import { VideoConfigSchema, buildVideoNet } from './video.js';
 import type { WorkloadGraph } from './graph.js';
 
-export const ModelConfigSchema = z.discriminatedUnion('kind', [TransformerConfigSchema, ResNetConfigSchema]);
+export const ModelConfigSchema = z.discriminatedUnion('kind', [TransformerConfigSchema, ResNetConfigSchema, VideoConfigSchema]);
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
-export const MODEL_KINDS = ['transformer', 'resnet50'] as const;
+export const MODEL_KINDS = ['transformer', 'resnet50', 'video'] as const;
 
 export interface ModelPreset {
   name: string;
@@ -55,5 +56,7 @@ export function buildWorkload(c: ModelConfig): WorkloadGraph {
       return buildTransformer(c);
     case 'resnet50':
       return buildResNet50(c);
+    case 'video':
+      return buildVideoNet(c);
   }
 }

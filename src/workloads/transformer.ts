@@ -42,7 +42,7 @@ export type TransformerConfig = z.output<typeof TransformerConfigSchema>;
 const ACT_BYTES = 2; // bf16/fp16 activations; fp8 runs keep activations in 16-bit between GEMMs
 /** FlashAttention-2 reaches ~70% of A100 peak forward and somewhat less backward (Dao 2023,
  * Fig. 4–6), against ~87% for a dense GEMM: about 0.75 of the dense matmul rate. Assumption. */
-const FLASH_EFFICIENCY = 0.75;
+export const FLASH_EFFICIENCY = 0.75;
 
 export function buildTransformer(c: TransformerConfig): WorkloadGraph {
   const llama = c.activation === 'swiglu';

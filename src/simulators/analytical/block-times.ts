@@ -1,7 +1,7 @@
 // Time of one block instance for one micro-batch on one device, split by what the time is spent
 // on. Computed once per distinct block; stages and the pipeline only multiply these.
 import type { SystemSpec } from '../../specs/schema.js';
-import { blockParamsPerDevice } from '../../planner/memory.js';
+import { blockActivationBytes, blockParamsPerDevice } from '../../planner/memory.js';
 import type { Block } from '../../workloads/graph.js';
 import { splitDivisor } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
@@ -61,13 +61,15 @@ const STREAM_BACKWARD_BYTES_PER_PARAM = 2 + 4 + 4;
 
 /** Machine traffic beside compute: weights streamed from off-chip memory (hbm-streaming) and
  * input data fed by hosts to the first stage. */
-export function blockStreams(block: Block, plan: Plan, spec: SystemSpec, inputBytesPerSample: number): ResourceStream[] {
+export function blockStreams(block: Block, plan: Plan, spec: SystemSpec, inputBytesPerSample: number, spillFraction = 0): ResourceStream[] {
   const d = spec.device;
   const streams: ResourceStream[] = [];
   if (plan.memoryMode === 'hbm-streaming') {
     const params = blockParamsPerDevice(block.ops, plan) / (plan.zeroStage >= 3 ? plan.dp : 1);
-    if (params > 0) {
-      streams.push({ resource: 'offchip-memory', bytesPerSecond: d.memoryBandwidthGBps * 1e9 * d.memoryEfficiency, forwardBytes: params * STREAM_FORWARD_BYTES_PER_PARAM, backwardBytes: params * STREAM_BACKWARD_BYTES_PER_PARAM });
+    // Spilled activations: written out in forward, read back for backward.
+    const spilled = spillFraction * blockActivationBytes(block.ops, plan, block.placement === 'repeated');
+    if (params > 0 || spilled > 0) {
+      streams.push({ resource: 'offchip-memory', bytesPerSecond: d.memoryBandwidthGBps * 1e9 * d.memoryEfficiency, forwardBytes: params * STREAM_FORWARD_BYTES_PER_PARAM + spilled, backwardBytes: params * STREAM_BACKWARD_BYTES_PER_PARAM + spilled });
     }
   }
   if (block.placement === 'first-stage' && d.hostFeedGBps !== undefined && inputBytesPerSample > 0) {
@@ -84,9 +86,9 @@ export function withStreams(computeSeconds: number, streams: ResourceStream[], d
   return t;
 }
 
-export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups, inputBytesPerSample = 0): BlockTimes {
+export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups, inputBytesPerSample = 0, spillFraction = 0): BlockTimes {
   const b = plan.microBatch;
-  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: blockStreams(block, plan, spec, inputBytesPerSample) };
+  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: blockStreams(block, plan, spec, inputBytesPerSample, spillFraction) };
   const recomputeAll = block.placement === 'repeated' && plan.recompute === 'full';
   const recomputeSelective = block.placement === 'repeated' && plan.recompute === 'selective';
   // Under sequence parallelism an all-reduce becomes reduce-scatter + all-gather: same bytes on a ring.

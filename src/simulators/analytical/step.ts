@@ -55,7 +55,10 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const m = microBatchesPerStep(plan);
   const v = plan.virtualStages;
 
-  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0));
+  const memStages = stageMemory(g, plan, sys, stages, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
+  // Share of activations spilled to off-chip memory on the worst stage (hbm-streaming only).
+  const spillFraction = Math.max(0, ...memStages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0, spillFraction));
   const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
   // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
   // (Megatron's scatter/gather optimization, or sequence parallelism).
@@ -135,7 +138,6 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     optimizerSeconds,
   };
 
-  const memStages = stageMemory(g, plan, sys, stages, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
   const mem = peakMemory(memStages);
   const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
   const peak = (spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
@@ -164,6 +166,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
   }
   if (plan.memoryMode !== 'device') notes.push(`memory mode ${plan.memoryMode}: ${MODE_WHY[plan.memoryMode]}`);
+  if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
   if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
 
   return {
