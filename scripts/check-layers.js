@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks the architecture mechanically: src/ folders form a pipeline
-//   common → specs → workloads → planner → simulators → engine → cli
+//   common → specs → workloads → planner → simulators → engine → service → cli
 // and a module may import only from its own layer or earlier ones. Below the CLI, no module may
 // use Node-only APIs (node:*, fs, worker_threads, …) so the engine runs in a browser. Import
 // cycles between files are rejected too. Exits 1 with one line per violation.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'engine', 'cli'];
+const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'engine', 'service', 'cli'];
 const NODE_ONLY = /^(node:|fs$|path$|os$|child_process$|worker_threads$|url$|commander$)/;
 
 const files = [];
