@@ -1,9 +1,13 @@
 // `opendojo simulate FILE`: one training step of a scenario (searching the plan first when the
-// scenario says `plan: auto`). Also exports the full-report renderer that `plan` reuses.
+// scenario says `plan: auto`), on the analytical tier or the event-driven one (`--tier event`,
+// `--trace FILE`). Also exports the full-report renderer that `plan` reuses.
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { evaluateScenario } from '../../engine/evaluate.js';
+import { evaluatePlanEvents } from '../../engine/evaluate-events.js';
 import { isAutoPlan } from '../../engine/scenario.js';
+import type { ResourceUtilization } from '../../simulators/event/simulate.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
@@ -101,29 +105,75 @@ export async function scenarioReport(loaded: LoadedScenario, workers: number | '
   return { report: best, search };
 }
 
+const TIERS = ['analytical', 'event'] as const;
+type Tier = (typeof TIERS)[number];
+
+function tierOption(value: string): Tier {
+  if (!(TIERS as readonly string[]).includes(value)) throw new InputError('command line', [{ path: '--tier', message: `must be one of ${TIERS.join(', ')}; got "${value}"` }]);
+  return value as Tier;
+}
+
+/** Per resource (compute stream, DP streams, each link or port), the busiest stage's figures and
+ * the mean over stages: every stage has one representative device. */
+export function utilizationTable(rows: ResourceUtilization[]): string {
+  const byName = new Map<string, ResourceUtilization[]>();
+  for (const u of rows) {
+    const name = u.resource.replace(/^stage \d+ \/ /, '');
+    byName.set(name, [...(byName.get(name) ?? []), u]);
+  }
+  const lines = [...byName.entries()]
+    .map(([name, us]) => {
+      const top = us.reduce((a, b) => (b.utilization > a.utilization ? b : a));
+      const mean = us.reduce((a, b) => a + b.utilization, 0) / us.length;
+      return { name, top, mean };
+    })
+    .sort((a, b) => b.top.utilization - a.top.utilization)
+    .map(({ name, top, mean }) => [name, String(top.stage), f.seconds(top.busySeconds), f.percent(top.utilization), f.percent(mean)]);
+  return f.table([{ header: 'resource' }, { header: 'busiest stage', align: 'right' }, { header: 'busy', align: 'right' }, { header: 'utilization', align: 'right' }, { header: 'mean over stages', align: 'right' }], lines, '  ');
+}
+
 export function registerSimulate(program: Command, emit: f.Emit): void {
   program
     .command('simulate')
     .description('simulate one training step of a scenario: time, throughput, MFU, memory, power and cost')
     .argument('<file>', 'scenario file (.yaml, .yml or .json); see docs/scenario-file.md')
-    .option('--json', 'print one JSON object (the step report plus "scenario" and "planSource")')
+    .option('--json', 'print one JSON object (the step report plus "scenario", "planSource" and "tier")')
     .option('--workers <n>', `worker threads when the plan is auto (default: CPU count, at most 8)`, f.positiveInt('--workers', 64))
+    .option('--tier <tier>', 'simulator tier: analytical (closed forms) or event (tasks on resources: contention, utilization)', tierOption, 'analytical' as Tier)
+    .option('--trace <file>', 'write a Chrome/Perfetto trace of the step to FILE (implies --tier event)')
     .addHelpText(
       'after',
       f.helpExamples([
         ['opendojo simulate examples/gpt3-175b-a100.yaml', 'GPT-3 175B on 1,024 A100s with a fixed 3D plan'],
         ['opendojo simulate examples/gpt3-175b-auto.yaml --json', 'search the plan first (plan: auto), print JSON'],
+        ['opendojo simulate examples/gpt3-175b-a100.yaml --tier event', 'event-driven tier: overlap, contention, per-resource utilization'],
+        ['opendojo simulate examples/gpt3-175b-a100.yaml --trace step.json', 'write a trace to open in https://ui.perfetto.dev'],
       ]),
     )
-    .action(async (file: string, opts: { json?: boolean; workers?: number }) => {
+    .action(async (file: string, opts: { json?: boolean; workers?: number; tier: Tier; trace?: string }) => {
       const loaded = loadScenarioFile(file);
-      const { report, search } = await scenarioReport(loaded, opts.workers ?? 'auto');
+      const analytical = await scenarioReport(loaded, opts.workers ?? 'auto');
+      const { search } = analytical;
       const s = loaded.scenario;
+      const tier: Tier = opts.trace !== undefined ? 'event' : opts.tier;
+      // The event tier runs the plan the scenario fixes, or the best one the (analytical) search found.
+      const events = tier === 'event' ? evaluatePlanEvents(s, analytical.report.plan, { trace: opts.trace !== undefined }) : undefined;
+      const report = events?.report ?? analytical.report;
+      if (opts.trace !== undefined && events?.trace) {
+        writeFileSync(opts.trace, JSON.stringify(events.trace));
+        process.stderr.write(`trace written to ${opts.trace} (open in https://ui.perfetto.dev)\n`);
+      }
       const planNote = search ? `searched (plan: auto): best of ${search.evaluated} plans that fit; ${searchSummary(search)}` : undefined;
+      const title = `${s.name}  (${loaded.origin})${tier === 'event' ? '  [event tier]' : ''}`;
       emit(
         {
-          json: { scenario: s.name, planSource: search ? 'searched' : 'scenario', ...report },
-          text: () => renderStepReport(report, { title: `${s.name}  (${loaded.origin})`, ...(s.training ? { training: s.training } : {}), ...(planNote ? { planNote } : {}) }),
+          json: { scenario: s.name, planSource: search ? 'searched' : 'scenario', tier, ...report, ...(events ? { utilization: events.utilization } : {}) },
+          text: () => {
+            const text = renderStepReport(report, { title, ...(s.training ? { training: s.training } : {}), ...(planNote ? { planNote } : {}) });
+            if (!events) return text;
+            const head = `Resource utilization (event tier; one representative device per pipeline stage; breakdown observed on stage ${events.criticalStage})`;
+            return `${text}\n\n${f.section(head, utilizationTable(events.utilization))}`;
+          },
         },
         opts.json === true,
       );

@@ -103,8 +103,11 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   for (const s of stageTimes) {
     const grads = s.paramsPerDevice * gradBytes;
     let comm = plan.zeroStage >= 1
-      ? collectiveSeconds(spec, 'reduce-scatter', grads, groups.dp) + collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp)
+      ? collectiveSeconds(spec, 'reduce-scatter', grads, groups.dp)
       : collectiveSeconds(spec, 'all-reduce', grads, groups.dp);
+    // ZeRO-1/2 gather the updated parameters once after the optimizer; ZeRO-3 gathers them at
+    // every use instead (below), never as a whole.
+    if (plan.zeroStage === 1 || plan.zeroStage === 2) comm += collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
     if (plan.zeroStage >= 3) {
       // FSDP gathers parameters again for forward and backward of every micro-batch, prefetched
       // behind compute; only what compute cannot hide is exposed.
