@@ -71,3 +71,22 @@ test('mesh or Z-plane: the answer hinges on the unpublished mesh hop latency', (
   assert.ok(tiny.seconds < tiny.hierarchySeconds);
   assert.equal(collectiveRoute(slowHops, 'all-reduce', 4e9, group).via, 'hierarchy');
 });
+
+test('both tiers see the host feed bound the video network on a Dojo tray, and agree within 5%', async () => {
+  const { evaluateScenarioEvents } = await import('../../src/engine/evaluate-events.js');
+  const doc = {
+    model: { preset: 'tesla-video-net', timeSteps: 2 },
+    system: { preset: 'dojo-tray' },
+    plan: { tp: 1, pp: 1, microBatch: 1, globalBatch: 6, recompute: 'full', zeroStage: 3, memoryMode: 'hbm-streaming' },
+  };
+  const analytical = run(doc);
+  assert.ok(analytical.notes.some((n) => /host-feed stalls compute/.test(n)), analytical.notes.join('\n'));
+  const events = evaluateScenarioEvents(parseScenario(doc, 'video on a tray'));
+  const ratio = events.report.stepTimeSeconds / analytical.stepTimeSeconds;
+  assert.ok(Math.abs(ratio - 1) <= 0.05, `event/analytical = ${ratio}`);
+  // Resources are named per representative device: "stage 0 / host-feed".
+  const busiest = events.utilization.reduce((a, b) => (b.utilization > a.utilization ? b : a));
+  assert.equal(busiest.resource, 'stage 0 / host-feed', JSON.stringify(events.utilization));
+  const compute = events.utilization.find((u) => u.resource === 'stage 0 / compute')!;
+  assert.ok(busiest.utilization > compute.utilization, 'the feed is busier than the tiles compute');
+});

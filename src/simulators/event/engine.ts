@@ -22,7 +22,8 @@ export interface Resource {
   /** Work units served per second in total: 1 for serial resources (work is in seconds); bytes/s
    * for shared ones, split evenly between the tasks active at once. */
   readonly bandwidth: number;
-  /** Time with at least one task running (or held) on the resource. */
+  /** Time with at least one task doing work on the resource (a serial task held open while the
+   * transfers it started alongside finish is waiting, not busy). */
   busySeconds: number;
 }
 
@@ -312,7 +313,7 @@ export class EventSimulation {
     this.finished++;
     const r = t.resource as ResourceState;
     if (r.kind === 'serial') {
-      r.busySeconds += t.end - t.start;
+      r.busySeconds += Math.min(t.work, t.end - t.start);
       r.running = undefined;
       r.head++;
     }
