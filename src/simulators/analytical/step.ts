@@ -11,7 +11,8 @@ import { blockTimes, planGroups, withStreams, type BlockTimes } from './block-ti
 import { collectiveRoute, collectiveSeconds, p2pSeconds } from './collectives.js';
 import { deviceRates } from './compute.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from './efficiency.js';
-import { powerAndCost, type TrainingAmount } from './power-cost.js';
+import type { TrainingAmount } from './power-cost.js';
+import { assembleStepReport } from '../assemble-report.js';
 
 const STREAM_WHY: Record<string, string> = {
   'offchip-memory': 'weights streamed from off-chip memory arrive slower than the layer computes',
@@ -143,21 +144,8 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
 
   const mem = peakMemory(memStages);
   const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  const peak = (spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
   // Recomputed FLOPs are per device: every rank of every stage (tp·cp·dp of them) redoes its share.
   const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
-  const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
-  const busy = (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds;
-  const { power, cost, footprint, run } = powerAndCost({
-    sys,
-    prices: opts.prices,
-    stepSeconds: stepTimeSeconds,
-    utilization: busy,
-    samplesPerStep: plan.globalBatch,
-    tokensPerSample: g.tokensPerSample,
-    ...(opts.training ? { training: opts.training } : {}),
-  });
-
   const notes: string[] = [];
   if (!mem.fits) {
     notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
@@ -172,25 +160,17 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
   if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
 
-  return {
-    model: g.name,
-    system: spec.name,
-    devices: sys.devices,
+  return assembleStepReport({
+    g,
     plan,
+    sys,
+    prices: opts.prices,
+    ...(opts.training ? { training: opts.training } : {}),
     stepTimeSeconds,
     breakdown,
-    samplesPerSecond,
-    ...(g.throughputUnit === 'tokens' ? { tokensPerSecond: samplesPerSecond * g.tokensPerSample } : {}),
-    mfu: modelFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
-    hfu: hwFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
-    modelFlopsPerStep,
-    peakMemoryBytesPerDevice: mem.totalBytes,
     memory: mem,
-    fits: mem.fits,
-    power,
-    cost,
-    footprint,
-    ...(run ? { run } : {}),
+    modelFlopsPerStep,
+    hardwareFlopsPerStep: hwFlopsPerStep,
     notes,
-  };
+  });
 }

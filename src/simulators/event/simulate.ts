@@ -11,7 +11,8 @@ import { DEFAULT_MEMORY_SETTINGS, peakMemory, stageMemory, type MemoryBreakdown,
 import type { Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
-import { powerAndCost, type TrainingAmount } from '../analytical/power-cost.js';
+import type { TrainingAmount } from '../analytical/power-cost.js';
+import { assembleStepReport } from '../assemble-report.js';
 import type { StepBreakdown, StepReport } from '../report.js';
 import type { Task } from './engine.js';
 import { buildStepSchedule, type StepSchedule } from './schedule.js';
@@ -154,42 +155,23 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
   const spec = sys.spec;
   const mem = peakMemory(memStages);
   const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  const peak = (spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
   const hwFlopsPerStep = modelFlopsPerStep + sched.recomputeMatmulFlops.reduce((a, f) => a + f, 0) * m * plan.dp * plan.tp * plan.cp;
-  const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
-  const { power, cost, footprint, run } = powerAndCost({
-    sys,
-    prices: opts.prices,
-    stepSeconds: stepTimeSeconds,
-    utilization: (breakdown.computeSeconds + breakdown.recomputeSeconds) / stepTimeSeconds,
-    samplesPerStep: plan.globalBatch,
-    tokensPerSample: g.tokensPerSample,
-    ...(opts.training ? { training: opts.training } : {}),
-  });
 
   const notes = eventNotes({ breakdown, stepTimeSeconds, mem, plan, spillFraction, criticalStage, utilization, tierNames: new Set(spec.tiers.map((t) => t.name)) });
 
-  const report: StepReport = {
-    model: g.name,
-    system: spec.name,
-    devices: sys.devices,
+  const report = assembleStepReport({
+    g,
     plan,
+    sys,
+    prices: opts.prices,
+    ...(opts.training ? { training: opts.training } : {}),
     stepTimeSeconds,
     breakdown,
-    samplesPerSecond,
-    ...(g.throughputUnit === 'tokens' ? { tokensPerSecond: samplesPerSecond * g.tokensPerSample } : {}),
-    mfu: modelFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
-    hfu: hwFlopsPerStep / (stepTimeSeconds * sys.devices * peak),
-    modelFlopsPerStep,
-    peakMemoryBytesPerDevice: mem.totalBytes,
     memory: mem,
-    fits: mem.fits,
-    power,
-    cost,
-    footprint,
-    ...(run ? { run } : {}),
+    modelFlopsPerStep,
+    hardwareFlopsPerStep: hwFlopsPerStep,
     notes,
-  };
+  });
 
   const result: EventStepResult = { report, utilization, criticalStage };
   if (opts.trace) {
