@@ -14,6 +14,8 @@ export interface VirtualClock {
   cancel(handle: ClockHandle): boolean;
 }
 
+import { MinHeap } from '../../common/min-heap.js';
+
 interface QueuedEvent {
   at: number;
   seq: number;
@@ -22,58 +24,13 @@ interface QueuedEvent {
 
 const before = (a: QueuedEvent, b: QueuedEvent): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
-/** A binary min-heap ordered by (time, insertion order); cancelled events are skipped lazily. */
-class EventHeap {
-  private readonly items: QueuedEvent[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): QueuedEvent | undefined {
-    return this.items[0];
-  }
-
-  push(e: QueuedEvent): void {
-    const a = this.items;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  pop(): QueuedEvent | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l]!, a[m]!)) m = l;
-        if (r < a.length && before(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /** As fast as possible: nothing happens until the caller advances time. Events at equal times
  * run in the order they were scheduled; an event may schedule more, including at the same time. */
 export class ManualClock implements VirtualClock {
   private time: number;
   private seq = 0;
-  private readonly heap = new EventHeap();
+  // Ordered by (time, insertion order); cancelled events are skipped lazily.
+  private readonly heap = new MinHeap<QueuedEvent>(before);
   private readonly live = new Set<ClockHandle>();
 
   constructor(start = 0) {

@@ -2,6 +2,7 @@
 // policy sets (FIFO, EASY backfill with best or first fit) by utilization and wait, against an
 // upper bound on utilization from a relaxation that ignores contiguity. Deterministic per seed.
 import { resolveRequest, exapodGridSize, type PlacementPolicy, type PlacementRequest } from './grid.js';
+import { MinHeap } from '../../common/min-heap.js';
 import type { QueueOrder } from './policy.js';
 import { TileScheduler } from './scheduler.js';
 
@@ -169,7 +170,7 @@ export function simulateTrace(trace: Trace, policy: TracePolicy): TraceResult {
   const firstStart = new Float64Array(jobs.length).fill(NaN);
   const runStart = new Float64Array(jobs.length);
   const generation = new Int32Array(jobs.length);
-  const completions = new MinHeap<Completion>((a, b) => a.at - b.at || a.job - b.job);
+  const completions = new MinHeap<Completion>((a, b) => a.at < b.at || (a.at === b.at && a.job < b.job));
   let busy = 0;
   let preemptions = 0;
   let backfilled = 0;
@@ -255,47 +256,3 @@ export function traceUpperBound(trace: Trace): TraceBound {
   return { utilization: makespan > 0 ? Math.min(1, total / (tiles * makespan)) : 0, makespanSeconds: makespan, meanWaitSeconds: 0 };
 }
 
-/** A binary min-heap; ties follow the comparator, so runs are deterministic. */
-class MinHeap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => number) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): T | undefined {
-    return this.items[0];
-  }
-
-  push(item: T): void {
-    const a = this.items;
-    a.push(item);
-    for (let i = a.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (this.less(a[i]!, a[parent]!) >= 0) break;
-      [a[i], a[parent]] = [a[parent]!, a[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): T | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}

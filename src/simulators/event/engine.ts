@@ -9,6 +9,7 @@
 // carry `alongside` tasks on other resources that start when it starts; it finishes (and frees
 // its resource) only when its own work and all of them are done: max(compute, transfer) when
 // nothing else competes, longer when the other resource is shared or busy.
+import { MinHeap } from '../../common/min-heap.js';
 
 export type ResourceKind = 'serial' | 'shared';
 
@@ -75,70 +76,29 @@ interface ResourceState extends Resource {
   version: number;
 }
 
-/** Min-heap of events keyed by (time, insertion sequence). */
+interface QueuedEvent {
+  time: number;
+  seq: number;
+  action: () => void;
+}
+
+/** Events keyed by (time, insertion sequence), so equal times run in scheduling order. */
 class EventQueue {
-  private times: number[] = [];
-  private seqs: number[] = [];
-  private actions: (() => void)[] = [];
+  private readonly heap = new MinHeap<QueuedEvent>((a, b) => a.time < b.time || (a.time === b.time && a.seq < b.seq));
   private seq = 0;
 
   get size(): number {
-    return this.times.length;
+    return this.heap.size;
   }
 
   push(time: number, action: () => void): void {
-    const seq = this.seq++;
-    let i = this.times.length;
-    this.times.push(time);
-    this.seqs.push(seq);
-    this.actions.push(action);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
-      i = p;
-    }
+    this.heap.push({ time, seq: this.seq++, action });
   }
 
   /** Removes the earliest event; returns its time and action. */
   pop(): [number, () => void] {
-    const time = this.times[0]!;
-    const action = this.actions[0]!;
-    const last = this.times.length - 1;
-    this.swap(0, last);
-    this.times.pop();
-    this.seqs.pop();
-    this.actions.pop();
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < this.times.length && this.less(l, m)) m = l;
-      if (r < this.times.length && this.less(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
-    }
-    return [time, action];
-  }
-
-  private less(a: number, b: number): boolean {
-    const ta = this.times[a]!;
-    const tb = this.times[b]!;
-    return ta < tb || (ta === tb && this.seqs[a]! < this.seqs[b]!);
-  }
-
-  private swap(a: number, b: number): void {
-    const t = this.times[a]!;
-    this.times[a] = this.times[b]!;
-    this.times[b] = t;
-    const s = this.seqs[a]!;
-    this.seqs[a] = this.seqs[b]!;
-    this.seqs[b] = s;
-    const f = this.actions[a]!;
-    this.actions[a] = this.actions[b]!;
-    this.actions[b] = f;
+    const e = this.heap.pop()!;
+    return [e.time, e.action];
   }
 }
 
