@@ -125,10 +125,12 @@ function collectiveRow(row: CalibrationRow): RowResult | SkippedRow {
   const gpu = String(row.system.gpu ?? '');
   const n = num(row.system.num_gpus) ?? 0;
   const algo = String((row.parallel ?? {}).nccl_algo ?? 'Ring');
-  const preset = /A100/.test(gpu) && !/40GB/.test(gpu) ? 'dgx-a100-80gb' : /H100/.test(gpu) ? 'dgx-h100-80gb' : /H200/.test(gpu) ? 'dgx-h200' : /B200/.test(gpu) ? 'dgx-b200' : undefined;
+  const preset = /A100/.test(gpu) ? (/40GB/.test(gpu) ? 'dgx-a100-40gb' : 'dgx-a100-80gb') : /H100/.test(gpu) ? 'dgx-h100-80gb' : /H200/.test(gpu) ? 'dgx-h200' : /B200/.test(gpu) ? 'dgx-b200' : undefined;
   if (!preset) return { id: row.id, reason: `no preset for ${gpu}` };
   const spec = getSystemPreset(preset);
-  if (n > spec.devicesPerNode) return { id: row.id, reason: 'multi-node collective rows are checked through the step-time rows, not here' };
+  if (n > spec.devicesPerNode) {
+    return { id: row.id, reason: /A100/.test(gpu) ? 'multi-node: used as an input (the A100 HDR InfiniBand efficiency in the A100 presets), checked through the step-time rows' : 'multi-node collective rows are checked through the step-time rows, not here' };
+  }
   // NVLS (in-switch reduction) is not modelled: compare only ring figures.
   const ring = algo === 'Ring' ? num(row.measured.busbw_GBps) : num(row.measured.busbw_GBps_nvls_off);
   const curveAt16G = num(row.measured.busbw_GBps_at_16GiB);
