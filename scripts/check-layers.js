@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks the architecture mechanically: src/ folders form a pipeline
-//   common → specs → workloads → planner → simulators → engine → service → cli
+//   common → specs → workloads → planner → simulators → engine → service → server → cli
 // and a module may import only from its own layer or earlier ones. Below the CLI, no module may
-// use Node-only APIs (node:*, fs, worker_threads, …) so the engine runs in a browser. Import
+// use Node-only APIs (node:*, fs, worker_threads, …) so the engine runs in a browser; `server`
+// (HTTP, databases, queues) and `cli` may. Import
 // cycles between files are rejected too. Exits 1 with one line per violation.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'engine', 'service', 'cli'];
-const NODE_ONLY = /^(node:|fs$|path$|os$|child_process$|worker_threads$|url$|commander$)/;
+const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'engine', 'service', 'server', 'cli'];
+const NODE_LAYERS = new Set(['server', 'cli']);
+const NODE_ONLY = /^(node:|fs$|path$|os$|child_process$|worker_threads$|url$|commander$|pg$|@electric-sql\/pglite|bullmq$|ioredis$)/;
 
 const files = [];
 (function walk(dir) {
@@ -44,8 +46,8 @@ for (const file of files) {
       deps.push(target);
       const tl = layerOf(target);
       if (tl > layer) problems.push(`${rel}: imports ${relative(root, target)} (layer ${LAYERS[tl]} comes after ${LAYERS[layer]})`);
-    } else if (NODE_ONLY.test(spec) && LAYERS[layer] !== 'cli') {
-      problems.push(`${rel}: imports Node-only module "${spec}"; only src/cli may`);
+    } else if (NODE_ONLY.test(spec) && !NODE_LAYERS.has(LAYERS[layer])) {
+      problems.push(`${rel}: imports Node-only module "${spec}"; only src/server and src/cli may`);
     }
   }
   graph.set(file, deps.filter((d) => d.endsWith('.ts')));

@@ -9,6 +9,7 @@ import { registerClaims } from './commands/claims.js';
 import { registerCompare } from './commands/compare.js';
 import { registerModels } from './commands/models.js';
 import { registerPlan } from './commands/plan.js';
+import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerSystems } from './commands/systems.js';
@@ -44,6 +45,7 @@ function buildProgram(emit: (r: CommandResult, asJson: boolean) => void): Comman
   registerModels(program, emit);
   registerSweep(program, emit);
   registerClaims(program, emit);
+  registerServe(program);
   return program;
 }
 

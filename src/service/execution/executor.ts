@@ -7,7 +7,7 @@
 import type { ClockHandle, VirtualClock } from './clock.js';
 import type { RunProfile } from './job-runtime.js';
 
-export type ExecutionEventKind = 'started' | 'checkpointed' | 'progress' | 'failed' | 'preempted' | 'restarted' | 'succeeded';
+export type ExecutionEventKind = 'started' | 'checkpointed' | 'progress' | 'failed' | 'preempted' | 'restarted' | 'succeeded' | 'cancelled';
 
 export interface ExecutionEvent {
   kind: ExecutionEventKind;
@@ -81,6 +81,8 @@ interface JobRun {
   failures: number;
   preemptions: number;
   segments: { devices: number; start: number; end?: number; joulesPerSecond: number; usdPerSecond: number }[];
+  /** Overrides the executor's progress interval for this job. */
+  progressEvery?: number;
 }
 
 export interface ExecutorOptions {
@@ -100,23 +102,28 @@ export class JobExecutor {
   ) {}
 
   /** Starts a job, or restarts a stopped one on its new placement (the profile for the new
-   * devices; its step count must match, i.e. the plan keeps its global batch). */
-  start(job: { id: string; profile: RunProfile }, now = this.clock.now()): void {
+   * devices; its step count must match, i.e. the plan keeps its global batch). A job this
+   * executor has never seen starts from `resumeFromStep` (a checkpoint another executor wrote,
+   * e.g. before a worker was lost), through a restore phase. */
+  start(job: { id: string; profile: RunProfile; resumeFromStep?: number; progressIntervalSeconds?: number }, now = this.clock.now()): void {
     const p = job.profile;
     if (!(p.stepTimeSeconds > 0) || !Number.isInteger(p.totalSteps) || p.totalSteps < 1 || !Number.isInteger(p.checkpointIntervalSteps) || p.checkpointIntervalSteps < 1) {
       throw new RangeError(`job ${job.id}: profile needs stepTimeSeconds > 0 and integer totalSteps, checkpointIntervalSteps ≥ 1`);
     }
     let run = this.jobs.get(job.id);
-    const restarting = run !== undefined;
+    const resume = job.resumeFromStep ?? 0;
+    if (!Number.isInteger(resume) || resume < 0 || resume >= p.totalSteps) throw new RangeError(`job ${job.id}: resumeFromStep must be an integer in [0, ${p.totalSteps}); got ${resume}`);
+    const restarting = run !== undefined || resume > 0;
     if (run) {
       if (run.state !== 'stopped') throw new Error(`job ${job.id} is ${run.state}; only a stopped job can restart`);
       if (p.totalSteps !== run.profile.totalSteps) throw new RangeError(`job ${job.id}: the new profile has ${p.totalSteps} steps, the job ${run.profile.totalSteps}`);
       run.profile = p;
       run.state = 'running';
     } else {
-      run = { id: job.id, profile: p, state: 'running', durableStep: 0, useful: 0, lost: 0, atRisk: 0, checkpoint: 0, restart: 0, failures: 0, preemptions: 0, segments: [] };
+      run = { id: job.id, profile: p, state: 'running', durableStep: resume, useful: 0, lost: 0, atRisk: 0, checkpoint: 0, restart: 0, failures: 0, preemptions: 0, segments: [] };
       this.jobs.set(job.id, run);
     }
+    if (job.progressIntervalSeconds !== undefined) run.progressEvery = job.progressIntervalSeconds;
     run.segments.push({ devices: p.devices, start: now, joulesPerSecond: p.energyPerStepJ / p.stepTimeSeconds, usdPerSecond: p.costPerStepUsd / p.stepTimeSeconds });
     if (restarting) this.enter(run, { kind: 'restoring', start: now, end: now + p.restartSeconds });
     else this.enterComputing(run, now);
@@ -169,6 +176,35 @@ export class JobExecutor {
     const end = ph.start + (stepNow - ph.fromStep) * run.profile.stepTimeSeconds;
     this.enter(run, { ...ph, toStep: stepNow, end });
     return stepNow === run.profile.totalSteps ? end : end + run.profile.checkpointWriteSeconds;
+  }
+
+  /** Stops a job for good (the tenant cancelled it): compute since the last checkpoint is
+   * thrown away (counted as lost) and the segment ends now. No-op on a job already stopped. */
+  cancel(jobId: string, now = this.clock.now()): void {
+    const run = this.get(jobId);
+    if (run.state === 'succeeded') return;
+    if (run.state === 'running' || run.state === 'stopping') {
+      const ph = run.phase!;
+      const t = Math.min(Math.max(now, ph.start), ph.end);
+      if (ph.kind === 'restoring') run.restart += t - ph.start;
+      else if (ph.kind === 'checkpointing') run.checkpoint += t - ph.start;
+      else run.atRisk += t - ph.start;
+      run.lost += run.atRisk;
+      run.atRisk = 0;
+      this.stop(run, now);
+    }
+    this.emit(run, 'cancelled', now);
+  }
+
+  /** Forgets a job (after its outcome is durable elsewhere), so a long-lived executor stays small. */
+  forget(jobId: string): void {
+    const run = this.jobs.get(jobId);
+    if (run && run.state !== 'stopped' && run.state !== 'succeeded') this.stop(run, this.clock.now());
+    this.jobs.delete(jobId);
+  }
+
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
   }
 
   state(jobId: string): ExecutionState {
@@ -309,7 +345,7 @@ export class JobExecutor {
   }
 
   private scheduleProgress(run: JobRun, from: number): void {
-    const every = this.opts.progressIntervalSeconds;
+    const every = run.progressEvery ?? this.opts.progressIntervalSeconds;
     if (!every || !this.opts.onEvent) return;
     run.progressTimer = this.clock.schedule(from + every, (at) => {
       this.emit(run, 'progress', at);

@@ -33,7 +33,8 @@ export type TransitionReason =
   | 'cancelled'
   | 'preempted-by-priority'
   | 'tile-unhealthy'
-  | 'restart-limit';
+  | 'restart-limit'
+  | 'control-plane-restart';
 
 /**
  * Why a waiting job did not start: refused by the caller's admission check (`quota`, `budget`);
@@ -119,6 +120,17 @@ export interface ScheduleDecision {
   readonly actions: readonly SchedulerAction[];
   readonly pending: readonly { readonly jobId: string; readonly reason: PendingReason }[];
   readonly reservation: Reservation | null;
+}
+
+/** What a durable store knows of a job when the control plane restarts. */
+export interface RestoredJob {
+  readonly state: JobState;
+  readonly submittedAt: number;
+  readonly workDoneSeconds: number;
+  readonly restarts: number;
+  /** Required when the job held tiles. */
+  readonly rect?: Rect;
+  readonly runStartedAt?: number;
 }
 
 export type AdmissionVerdict = 'quota' | 'budget' | null;
@@ -250,6 +262,62 @@ export class TileScheduler {
     this.jobsById.set(job.id, job);
     this.bySeq.push(job);
     this.enqueue(job);
+    return job;
+  }
+
+  /**
+   * Re-creates a job after a control-plane restart, from its durable record. Waiting jobs
+   * (`queued`, `admitted`, `preempted`) rejoin the queue at their original submit time; a job that
+   * held tiles (`placing`, `running`, `recovering`) takes its rectangle back and is `running`.
+   * The job's history starts with one `control-plane-restart` entry in that state.
+   */
+  restore(submission: JobSubmission, restored: RestoredJob, now: number): JobRecord {
+    this.tick(now);
+    const problems = validateSubmission(submission, this.jobsById);
+    if (TERMINAL.has(restored.state)) problems.push(issue('state', `a ${restored.state} job is not restored`));
+    if (!(restored.submittedAt <= now)) problems.push(issue('submittedAt', `must not be after now (${now}); got ${restored.submittedAt}`));
+    if (problems.length) throw new InputError(`job ${submission.id}`, problems);
+    const resolved = resolveRequest(submission.request, this.grid.rows, this.grid.cols);
+    const holding = restored.state === 'placing' || restored.state === 'running' || restored.state === 'recovering';
+    const state: JobState = holding ? 'running' : restored.state;
+    const job: Job = {
+      id: submission.id,
+      tenant: submission.tenant,
+      priority: submission.priority ?? 0,
+      request: submission.request,
+      ...resolved,
+      predictedSeconds: submission.predictedSeconds,
+      checkpointIntervalSeconds: submission.checkpointIntervalSeconds ?? Infinity,
+      submittedAt: restored.submittedAt,
+      seq: this.bySeq.length,
+      state,
+      history: [{ state, at: now, reason: 'control-plane-restart' }],
+      pendingReason: null,
+      rect: null,
+      runStartedAt: null,
+      expectedEndAt: null,
+      workDoneSeconds: restored.workDoneSeconds,
+      restarts: restored.restarts,
+      listed: false,
+    };
+    if (holding) {
+      const rect = restored.rect;
+      if (!rect || rect.rows * rect.cols !== job.tiles || !this.grid.view().isFree(rect)) {
+        throw new InputError(`job ${submission.id}`, [issue('rect', `must be a free rectangle of ${job.tiles} tiles on the ${this.grid.rows}×${this.grid.cols} grid`)]);
+      }
+      this.jobsById.set(job.id, job);
+      this.bySeq.push(job);
+      this.grid.occupy(rect, job.seq);
+      this.ledger.addInUse(job.tenant, job.tiles);
+      job.rect = rect;
+      job.runStartedAt = restored.runStartedAt ?? now;
+      job.expectedEndAt = job.runStartedAt + this.remaining(job);
+      this.running.add(job);
+    } else {
+      this.jobsById.set(job.id, job);
+      this.bySeq.push(job);
+      this.enqueue(job);
+    }
     return job;
   }
 

@@ -1,0 +1,26 @@
+// What every route handler gets: the request context and the service's parts.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Controller } from '../../service/api/controller.js';
+import type { LedgerView } from '../../service/api/ledger-view.js';
+import type { Store } from '../../service/store/store.js';
+import type { Principal } from './auth.js';
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  principal: Principal | null;
+  requestId: string;
+}
+
+export interface Deps {
+  store: Store;
+  controller: Controller;
+  ledger: LedgerView;
+  openapi: () => unknown;
+  ready: () => boolean;
+  shuttingDown: () => boolean;
+}
+

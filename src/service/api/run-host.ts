@@ -1,0 +1,141 @@
+// A run host executes the runs the control plane assigns: one JobExecutor on the shared virtual
+// clock, whose events it writes to the store (progress, checkpoints, usage, the finished mark).
+// The embedded server has one in-process; with Redis every worker has one. Writes are queued so
+// they land in event order. A run whose attempt the store no longer holds is simply dropped.
+import type { VirtualClock } from '../execution/clock.js';
+import { JobExecutor, type ExecutionEvent, type JobAccounting } from '../execution/executor.js';
+import type { RunProfile } from '../execution/job-runtime.js';
+import type { Store, StoredProfile } from '../store/store.js';
+import type { Logger } from './logger.js';
+
+export interface RunAssignment {
+  jobId: string;
+  tenantId: string;
+  attempt: number;
+  resource: string;
+  profile: StoredProfile;
+  /** Durable step to restart from (0 for a fresh job). */
+  resumeFromStep: number;
+  /** Steps computed but not checkpointed by a host that was lost (counted as lost work). */
+  lostSteps?: number;
+  /** Accounting carried over from earlier hosts of this job. */
+  carried?: Partial<JobAccounting>;
+}
+
+export type RunSignal = 'preempt' | 'cancel' | 'fail';
+
+interface Active {
+  assignment: RunAssignment;
+  segmentsRecorded: number;
+}
+
+const ADDITIVE = ['usefulStepSeconds', 'lostStepSeconds', 'checkpointSeconds', 'restartSeconds', 'deviceSeconds', 'energyJ', 'costUsd', 'failures', 'preemptions'] as const;
+
+/** This host's accounting plus what earlier hosts carried, with goodput recomputed. */
+export function mergedAccounting(now: JobAccounting, carried: Partial<JobAccounting> = {}): Record<string, unknown> {
+  const out: Record<string, number> = {};
+  for (const k of ADDITIVE) out[k] = (now[k] ?? 0) + Number(carried[k] ?? 0);
+  out.atRiskStepSeconds = now.atRiskStepSeconds;
+  const spent = out.usefulStepSeconds! + out.lostStepSeconds! + out.checkpointSeconds! + out.restartSeconds!;
+  out.goodput = spent > 0 ? out.usefulStepSeconds! / spent : 1;
+  return out;
+}
+
+export class RunHost {
+  readonly executor: JobExecutor;
+  private readonly active = new Map<string, Active>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: VirtualClock,
+    private readonly log: Logger,
+    /** Called after a run's finished mark is durable (the local control plane reconciles). */
+    private readonly onFinished: (jobId: string) => void = () => undefined,
+  ) {
+    this.executor = new JobExecutor(clock, { onEvent: (e) => this.onEvent(e) });
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  has(jobId: string, attempt?: number): boolean {
+    const a = this.active.get(jobId);
+    return a !== undefined && (attempt === undefined || a.assignment.attempt === attempt);
+  }
+
+  start(a: RunAssignment): void {
+    const p = a.profile;
+    const { plan: _plan, mfu: _mfu, ...numbers } = p;
+    const profile: RunProfile = numbers;
+    const known = this.executor.has(a.jobId);
+    if (known && this.executor.state(a.jobId) !== 'stopped') this.executor.forget(a.jobId);
+    this.active.set(a.jobId, { assignment: a, segmentsRecorded: this.executor.has(a.jobId) ? this.executor.accounting(a.jobId).segments.length : 0 });
+    // Progress every ~1% of the run (at least every step): enough for a smooth bar, few writes.
+    const every = Math.max(p.stepTimeSeconds, (p.totalSteps * p.stepTimeSeconds) / 100);
+    if (this.executor.has(a.jobId)) this.executor.start({ id: a.jobId, profile, progressIntervalSeconds: every });
+    else this.executor.start({ id: a.jobId, profile, resumeFromStep: a.resumeFromStep, progressIntervalSeconds: every });
+  }
+
+  signal(jobId: string, attempt: number, signal: RunSignal): void {
+    const a = this.active.get(jobId);
+    if (!a || a.assignment.attempt !== attempt) return;
+    const state = this.executor.state(jobId);
+    if (state === 'succeeded' || state === 'stopped') return;
+    if (signal === 'preempt') this.executor.preempt(jobId);
+    else if (signal === 'fail') this.executor.fail(jobId);
+    else this.executor.cancel(jobId);
+  }
+
+  /** Stops every run without writing (process shutdown: the next host resumes from checkpoints). */
+  abandonAll(): void {
+    for (const id of this.active.keys()) this.executor.forget(id);
+    this.active.clear();
+  }
+
+  /** Resolves when every write queued so far is durable. */
+  flush(): Promise<unknown> {
+    return this.writes;
+  }
+
+  private onEvent(e: ExecutionEvent): void {
+    const act = this.active.get(e.jobId);
+    if (!act) return;
+    const a = act.assignment;
+    const accounting = mergedAccounting(this.executor.accounting(e.jobId, e.at), {
+      ...a.carried,
+      lostStepSeconds: Number(a.carried?.lostStepSeconds ?? 0) + (a.lostSteps ?? 0) * a.profile.stepTimeSeconds,
+    });
+    const closed = e.kind === 'succeeded' || e.kind === 'failed' || e.kind === 'preempted' || e.kind === 'cancelled';
+    const segs = closed ? this.executor.accounting(e.jobId, e.at).segments.slice(act.segmentsRecorded) : [];
+    if (closed) {
+      act.segmentsRecorded += segs.length;
+      this.active.delete(e.jobId);
+    }
+    const data: Record<string, unknown> = { step: e.step, durableStep: e.durableStep, attempt: a.attempt };
+    if (e.lostStepSeconds !== undefined) data.lostStepSeconds = e.lostStepSeconds;
+    const event = { jobId: a.jobId, tenantId: a.tenantId, at: e.at, kind: e.kind, data };
+    this.enqueue(async () => {
+      const current = await this.store.recordProgress(a.jobId, a.attempt, { step: e.step, durableStep: e.durableStep, at: e.at, accounting }, event);
+      if (!current && e.kind !== 'cancelled' && e.kind !== 'preempted' && e.kind !== 'failed') return;
+      for (const [i, s] of segs.entries()) {
+        const startMs = Math.round(s.start * 1000);
+        const endMs = Math.round((s.end ?? e.at) * 1000);
+        if (endMs <= startMs) continue;
+        const energyJoules = Math.round((a.profile.energyPerStepJ / a.profile.stepTimeSeconds) * (endMs - startMs) / 1000);
+        await this.store.appendLedgerOp({
+          idempotencyKey: `usage:${a.jobId}:${a.attempt}:${act.segmentsRecorded - segs.length + i}`,
+          tenantId: a.tenantId,
+          kind: 'usage',
+          payload: { idempotencyKey: `usage:${a.jobId}:${a.attempt}:${act.segmentsRecorded - segs.length + i}`, tenantId: a.tenantId, jobId: a.jobId, resource: a.resource, devices: s.devices, startMs, endMs, energyJoules },
+        });
+      }
+      if (e.kind === 'succeeded' && (await this.store.finishRun(a.jobId, a.attempt, e.at))) this.onFinished(a.jobId);
+    });
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.writes = this.writes.then(fn).catch((err: unknown) => this.log.error('run-host write failed', { error: err instanceof Error ? err.message : String(err) }));
+  }
+}
