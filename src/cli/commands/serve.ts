@@ -6,6 +6,7 @@ import { jsonLogger, type Level } from '../../service/api/logger.js';
 import { newKey } from '../../server/http/auth.js';
 import { openStore } from '../../server/open-store.js';
 import { startService } from '../../server/service.js';
+import { startWorker } from '../../server/queue/worker.js';
 import { parseIntFlag, parsePositiveFlag } from './service-flags.js';
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
@@ -47,6 +48,27 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+
+  program
+    .command('worker')
+    .description('Execute training runs from the Redis queue of a service running with --database and --redis (see docs/api.md, scale-out)')
+    .requiredOption('--database <url>', 'the service’s PostgreSQL URL')
+    .requiredOption('--redis <url>', 'the service’s Redis URL')
+    .option('--concurrency <n>', 'runs at once', '16')
+    .option('--lock-ms <n>', 'how long a dead worker’s runs stay locked before another worker takes them', '10000')
+    .option('--name <name>', 'a name for logs and events')
+    .option('--log-level <level>', `one of ${LEVELS.join(', ')}`, 'info')
+    .action(async (opts: { database: string; redis: string; concurrency: string; lockMs: string; name?: string; logLevel: string }) => {
+      if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new InputError('worker', [{ path: 'log-level', message: `must be one of ${LEVELS.join(', ')}` }]);
+      const log = jsonLogger((l) => process.stderr.write(l), opts.logLevel as Level, { service: 'opendojo-worker', ...(opts.name ? { worker: opts.name } : {}) });
+      const worker = await startWorker({ database: opts.database, redis: opts.redis, concurrency: parseIntFlag(opts.concurrency, 'concurrency', 1, 1000), lockMs: parseIntFlag(opts.lockMs, 'lock-ms', 500, 600_000), log, ...(opts.name ? { name: opts.name } : {}) });
+      process.stdout.write('opendojo worker ready\n');
+      await new Promise<void>((resolve) => {
+        const stop = () => void worker.close().then(resolve, resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
       });
     });
 

@@ -237,6 +237,11 @@ export class Controller {
       const rec = s.restore(this.submission(job), { state: holding ? job.state : job.state === 'placing' || job.state === 'running' || job.state === 'recovering' ? 'preempted' : job.state, submittedAt: Math.min(job.submittedAt, now), workDoneSeconds: workDone, restarts: job.restarts, ...(holding ? { rect: job.rect!, runStartedAt: Math.min(job.runStartedAt ?? now, now) } : {}) }, now);
       this.known.set(job.id, { tenantId: job.tenantId, pool: job.pool, resource: job.resource, profile: job.profile, attempt: job.attempt, predictedMicros: job.predictedMicros, persisted: 0, pending: job.pendingReason });
       await this.persist(rec, {});
+      if (holding && !this.o.dispatch.runsDieWithProcess && job.finishedAt === null) {
+        // Workers keep running through a control-plane restart; re-adding the same attempt is a
+        // no-op in the queue unless the last leader died before it enqueued the run.
+        await this.o.dispatch.start({ jobId: job.id, tenantId: job.tenantId, attempt: job.attempt, resource: job.resource, profile: job.profile, resumeFromStep: job.durableStep, carried: carriedFrom(job) });
+      }
       if (holding && this.o.dispatch.runsDieWithProcess && job.finishedAt === null) {
         // The in-process run host died with the last process: restart from the last checkpoint.
         const k = this.known.get(job.id)!;
@@ -435,7 +440,7 @@ function shapeOf(spec: Record<string, unknown>): PlacementRequest | undefined {
   return { shape: { rows, cols }, rotatable: true };
 }
 
-function carriedFrom(job: JobRow): Record<string, number> {
+export function carriedFrom(job: JobRow): Record<string, number> {
   const a = job.accounting ?? {};
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(a)) if (typeof v === 'number') out[k] = v;

@@ -65,12 +65,15 @@ export class RunHost {
     return a !== undefined && (attempt === undefined || a.assignment.attempt === attempt);
   }
 
-  start(a: RunAssignment): void {
+  start(assignment: RunAssignment): void {
+    let a = assignment;
     const p = a.profile;
     const { plan: _plan, mfu: _mfu, ...numbers } = p;
     const profile: RunProfile = numbers;
     const known = this.executor.has(a.jobId);
     if (known && this.executor.state(a.jobId) !== 'stopped') this.executor.forget(a.jobId);
+    // An executor that ran this job before already holds its accounting: carry nothing twice.
+    if (this.executor.has(a.jobId)) a = { ...a, carried: {}, lostSteps: 0 };
     this.active.set(a.jobId, { assignment: a, segmentsRecorded: this.executor.has(a.jobId) ? this.executor.accounting(a.jobId).segments.length : 0 });
     // Progress every ~1% of the run (at least every step): enough for a smooth bar, few writes.
     const every = Math.max(p.stepTimeSeconds, (p.totalSteps * p.stepTimeSeconds) / 100);
