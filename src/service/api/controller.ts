@@ -135,7 +135,8 @@ export class Controller {
       { at: now, kind: 'state', data: { state: 'queued', reason: 'submitted' } },
     );
     if (created && this.leader) await this.exclusive(async () => {
-      this.admit(job);
+      // The housekeeping inbox may have admitted it already (it polls for new submissions).
+      if (!this.known.has(job.id)) this.admit(job);
       await this.pass(job.pool);
     });
     return { job: (created && this.leader ? await this.o.store.job(tenantId, job.id) : job) ?? job, created };
