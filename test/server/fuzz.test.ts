@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { call, createTenant, smallJob, testService, type TestService } from './helpers.js';
+import { call, createTenant, smallJob, testService, type Reply, type TestService } from './helpers.js';
 
 const SEED = 20261123;
 
-function checkReply(r: { status: number; body: any; headers: Headers }, what: string): void {
+function checkReply(r: Reply, what: string): void {
   assert.ok(r.status < 500, `${what}: got ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   if (r.status >= 400) {
     assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/, what);
