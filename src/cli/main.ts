@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InputError, formatIssues } from '../common/errors.js';
 import { registerClaims } from './commands/claims.js';
+import { registerClient } from './commands/client.js';
 import { registerCompare } from './commands/compare.js';
 import { registerModels } from './commands/models.js';
 import { registerPlan } from './commands/plan.js';
@@ -46,6 +47,7 @@ function buildProgram(emit: (r: CommandResult, asJson: boolean) => void): Comman
   registerSweep(program, emit);
   registerClaims(program, emit);
   registerServe(program);
+  registerClient(program, emit);
   return program;
 }
 
