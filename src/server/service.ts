@@ -89,7 +89,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
           const closed = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections();
           // Streams (SSE) end at their next poll once shuttingDown is set; give requests 5 s.
-          await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+          await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000).unref())]);
           server.closeAllConnections();
           await c.stop();
           if (host) {

@@ -35,7 +35,8 @@ export function progressLine(step: number, total: number, stepTimeSeconds: numbe
 export async function followJob(client: ApiClient, start: JobView, out: FollowOutput): Promise<Followed> {
   const total = start.prediction.totalSteps;
   const stepTime = start.prediction.stepTimeSeconds;
-  let step = start.progress.step;
+  // The view's step is an estimate; the replayed events re-trace it from the durable one.
+  let step = start.progress.durableStep;
   let state = start.state;
   let lastDraw = 0;
   let barShown = false;

@@ -161,7 +161,7 @@ export class ApiClient {
       } catch (e) {
         // Refused, 4xx/5xx: fatal unless we are resuming an established stream.
         if (!connected || e instanceof ApiError) throw e;
-        drop = (e as Error).message;
+        drop = (e as Error).message.replace(`GET ${path}: `, '');
       }
       if (finished) return;
       if (!retryLeft) throw new Error(`GET ${path}: ${drop}, again after resuming from event ${last}`);

@@ -90,7 +90,8 @@ export function renderJob(j: JobView): string {
   const plan = planText(j);
   if (plan) pairs.push(['plan', plan]);
   if (j.accounting) {
-    pairs.push(['accounting', `goodput ${f.percent(a.goodput ?? 1)}, cost ${f.usd(a.costUsd ?? 0)}, ${a.failures ?? 0} failures, ${a.preemptions ?? 0} preemptions`]);
+    const lost = a.lostStepSeconds ? `, ${f.duration(a.lostStepSeconds)} of compute lost` : '';
+    pairs.push(['accounting', `goodput ${f.percent(a.goodput ?? 1)}, ${a.failures ?? 0} failures, ${a.preemptions ?? 0} preemptions${lost}`]);
   }
   pairs.push(['submitted', `${wallAt(j.createdAt)} (virtual ${virtualAt(j.submittedAt)})`]);
   if (j.finishedAt !== null) pairs.push(['finished', `virtual ${virtualAt(j.finishedAt)} (${elapsed(j.finishedAt - j.submittedAt)} after submission)`]);
@@ -143,7 +144,7 @@ export function eventLine(e: EventView, submittedAt: number, totalSteps: number)
 }
 
 export function renderUsage(u: UsageView): string {
-  const days = (ms: number) => f.num(ms / 86_400_000);
+  const days = (ms: number) => (Number.isInteger(ms / 86_400_000) ? String(ms / 86_400_000) : f.num(ms / 86_400_000));
   const kinds = Object.entries(u.totals.byKind).map(([k, v]): [string, string] => [k, money(v)]);
   kinds.push(['total', `${money(u.totals.amountUsd)} (${u.totals.entryCount} entries; spent to date ${f.usd(usdNumber(u.spentUsd))})`]);
   const head = `usage of ${u.tenant}, period ${u.period.index} (virtual days ${days(u.period.start)}–${days(u.period.end)}${u.period.index === u.currentPeriod ? ', current' : ''})`;

@@ -43,7 +43,11 @@ export class SseParser {
 
   private line(line: string): SseFrame | undefined {
     if (line === '') {
-      if (!this.data.length && !this.event) return undefined;
+      if (!this.data.length) {
+        // No data line: nothing is dispatched (WHATWG), and the event name is forgotten.
+        this.event = '';
+        return undefined;
+      }
       const frame = { id: this.lastId, event: this.event || 'message', data: this.data.join('\n') };
       this.event = '';
       this.data = [];

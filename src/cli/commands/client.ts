@@ -81,7 +81,7 @@ async function follow(client: ApiClient, job: JobView, asJson: boolean, emit: f.
   const a = (j.accounting ?? {}) as Record<string, number>;
   const ok = j.state === 'succeeded';
   const text = () =>
-    `job ${j.id} ${j.state}${j.finishedAt !== null ? ` at ${r.elapsed(j.finishedAt - j.submittedAt)} virtual` : ''}: step ${f.int(j.progress.step)}/${f.int(j.progress.totalSteps)}, goodput ${f.percent(a.goodput ?? 1)}, cost ${f.usd(a.costUsd ?? 0)}${a.failures ? `, ${a.failures} failures` : ''}`;
+    `job ${j.id} ${j.state}${j.finishedAt !== null ? ` at ${r.elapsed(j.finishedAt - j.submittedAt)} virtual` : ''}: step ${f.int(j.progress.step)}/${f.int(j.progress.totalSteps)}, goodput ${f.percent(a.goodput ?? 1)}${a.failures ? `, ${a.failures} failures` : ''}${a.preemptions ? `, ${a.preemptions} preemptions` : ''}`;
   emit({ json: done, text, exitCode: ok ? 0 : 1 }, asJson);
 }
 
@@ -146,7 +146,7 @@ export function registerClient(program: Command, emit: f.Emit): void {
       const res = await connect(opts).post<JobView>(`${jobPath(id)}/cancel`);
       const j = res.body;
       const text = () =>
-        j.state === 'cancelled' ? `job ${j.id} cancelled` : j.cancelRequested ? `job ${j.id}: cancel requested (the scheduling replica stops it shortly)` : `job ${j.id} had already ${j.state === 'succeeded' ? 'succeeded' : j.state}`;
+        res.status === 202 ? `job ${j.id}: cancel requested (the scheduling replica stops it shortly)` : j.state === 'cancelled' ? `job ${j.id} cancelled` : `job ${j.id} had already ended: ${j.state}`;
       emit({ json: j, text }, opts.json === true);
     }));
 

@@ -349,7 +349,9 @@ export class JobExecutor {
     if (!every || !this.opts.onEvent) return;
     run.progressTimer = this.clock.schedule(from + every, (at) => {
       this.emit(run, 'progress', at);
-      this.scheduleProgress(run, at);
+      // From the later of the scheduled and the real time: a scaled clock running faster than
+      // its timers would otherwise fall ever further behind.
+      this.scheduleProgress(run, Math.max(at, this.clock.now()));
     });
   }
 
