@@ -161,13 +161,11 @@ describe('training service over HTTP (embedded database)', () => {
     assert.ok(bad.body.errors.some((e: { field: string }) => e.field.startsWith('resources')), JSON.stringify(bad.body));
   });
 
-  it('invoices: the admin issues a closed period; the numbers equal the period totals', async () => {
-    const now = (await call(t.url, 'GET', '/health', null)).body.virtualNow;
+  it('invoices: issuing the current, still open period is refused naming the period', async () => {
     const usage = (await call(t.url, 'GET', '/v1/usage', a.key)).body;
     const open = await call(t.url, 'POST', '/v1/invoices', t.admin, { tenant: a.id, period: usage.currentPeriod });
     assert.equal(open.status, 422, 'the current period is not closed');
     assert.equal(open.body.errors[0].field, 'period');
-    assert.ok(now > 0);
   });
 });
 

@@ -4,17 +4,22 @@
 import pg from 'pg';
 import type { Sql, SqlResult } from '../../service/store/sql.js';
 
+/** A pool or a pinned client: both answer `query` the same way. */
+async function run<R>(on: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+  const r = await on.query(text, params as unknown[]);
+  return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+}
+
 class PoolSql implements Sql {
   readonly dialect = 'postgres' as const;
   constructor(private readonly pool: pg.Pool) {}
 
-  async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
-    const r = await this.pool.query(text, params as unknown[]);
-    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+  query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    return run<R>(this.pool, text, params);
   }
 
   async exec(text: string): Promise<void> {
-    await this.pool.query(text);
+    await run(this.pool, text);
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
@@ -56,12 +61,11 @@ class PoolSql implements Sql {
 class ClientSql implements Sql {
   readonly dialect = 'postgres' as const;
   constructor(private readonly client: pg.PoolClient) {}
-  async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
-    const r = await this.client.query(text, params as unknown[]);
-    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+  query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    return run<R>(this.client, text, params);
   }
   async exec(text: string): Promise<void> {
-    await this.client.query(text);
+    await run(this.client, text);
   }
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     return fn(this);

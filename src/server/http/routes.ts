@@ -170,7 +170,7 @@ export const ROUTES: Route[] = [
         return streamEvents(ctx, d, scope, job.id, Number.isFinite(last) ? last : 0);
       }
       const events = await d.store.events(scope, job.id, after);
-      sendJson(res(ctx), 200, { events: events.map(eventView), next: events.length ? events[events.length - 1]!.id : after });
+      sendJson(ctx.res, 200, { events: events.map(eventView), next: events.length ? events[events.length - 1]!.id : after });
     },
   },
   {
@@ -218,11 +218,9 @@ export const ROUTES: Route[] = [
     responses: { '200': 'Pools' },
     handle: async ({ res, principal }, d) => {
       const pools = [];
-      for (const name of ['exapod', 'h100']) {
-        const p = d.controller.pool(name);
-        if (!p) continue;
-        const g = d.controller.grid(name);
-        const mine = principal!.role === 'admin' ? null : new Set((await d.store.listJobs(principal!.tenantId!, { states: ['running'], limit: 500 })).map((j) => j.id));
+      const mine = principal!.role === 'admin' ? null : new Set((await d.store.listJobs(principal!.tenantId!, { states: ['running'], limit: 500 })).map((j) => j.id));
+      for (const p of d.controller.pools) {
+        const g = d.controller.grid(p.name);
         const owners = g?.owners.map((o) => (o === null ? null : mine === null || mine.has(o) ? o : 'busy')) ?? null;
         pools.push({ ...p, grid: g ? { rows: g.rows, cols: g.cols, owners, unhealthy: g.unhealthy } : null });
       }
@@ -240,4 +238,3 @@ export const ROUTES: Route[] = [
   },
 ];
 
-const res = (ctx: Ctx) => ctx.res;

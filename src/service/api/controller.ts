@@ -9,7 +9,7 @@ import { InputError, issue, type InputIssue } from '../../common/errors.js';
 import { parseOrThrow } from '../../common/zod-issues.js';
 import type { VirtualClock } from '../execution/clock.js';
 import { RunProfileCache } from '../execution/job-runtime.js';
-import type { PlacementRequest } from '../scheduler/grid.js';
+import { forEachTile, type PlacementRequest } from '../scheduler/grid.js';
 import { TERMINAL, TileScheduler, type AdmissionCheck, type JobRecord, type JobState, type PendingReason, type SchedulerAction } from '../scheduler/scheduler.js';
 import type { JobRow, NewEvent, Scope, Store, StoredProfile } from '../store/store.js';
 import { JobSpecSchema, type JobSpec } from './job-spec.js';
@@ -72,6 +72,10 @@ export class Controller {
 
   get isLeader(): boolean {
     return this.leader;
+  }
+
+  get pools(): readonly PoolConfig[] {
+    return this.o.pools;
   }
 
   pool(name: string): PoolConfig | undefined {
@@ -188,16 +192,11 @@ export class Controller {
   grid(poolName: string): { rows: number; cols: number; owners: (string | null)[]; unhealthy: boolean[] } | undefined {
     const s = this.schedulers.get(poolName);
     if (!s) return undefined;
-    const owners: (string | null)[] = [];
-    const unhealthy: boolean[] = [];
-    const byRect = s.runningJobs();
-    for (let r = 0; r < s.grid.rows; r++)
-      for (let c = 0; c < s.grid.cols; c++) {
-        const j = byRect.find((x) => x.rect && r >= x.rect.row && r < x.rect.row + x.rect.rows && c >= x.rect.col && c < x.rect.col + x.rect.cols);
-        owners.push(j?.id ?? null);
-        unhealthy.push(!s.grid.view().isFree({ row: r, col: c, rows: 1, cols: 1 }) && !j);
-      }
-    return { rows: s.grid.rows, cols: s.grid.cols, owners, unhealthy };
+    const { rows, cols } = s.grid;
+    const owners: (string | null)[] = new Array<string | null>(rows * cols).fill(null);
+    for (const j of s.runningJobs()) if (j.rect) forEachTile(j.rect, cols, (i) => (owners[i] = j.id));
+    const unhealthy = owners.map((_o, i) => !s.grid.isHealthy({ row: Math.floor(i / cols), col: i % cols }));
+    return { rows, cols, owners, unhealthy };
   }
 
   /** Runs a housekeeping pass now (tests, and the local run host's completions). */

@@ -70,15 +70,15 @@ export class RunHost {
     const p = a.profile;
     const { plan: _plan, mfu: _mfu, ...numbers } = p;
     const profile: RunProfile = numbers;
+    // A run still in flight here (stopping for a checkpoint) is dropped: restart from the durable step.
+    if (this.executor.has(a.jobId) && this.executor.state(a.jobId) !== 'stopped') this.executor.forget(a.jobId);
     const known = this.executor.has(a.jobId);
-    if (known && this.executor.state(a.jobId) !== 'stopped') this.executor.forget(a.jobId);
     // An executor that ran this job before already holds its accounting: carry nothing twice.
-    if (this.executor.has(a.jobId)) a = { ...a, carried: {}, lostSteps: 0 };
-    this.active.set(a.jobId, { assignment: a, segmentsRecorded: this.executor.has(a.jobId) ? this.executor.accounting(a.jobId).segments.length : 0 });
+    if (known) a = { ...a, carried: {}, lostSteps: 0 };
+    this.active.set(a.jobId, { assignment: a, segmentsRecorded: known ? this.executor.accounting(a.jobId).segments.length : 0 });
     // Progress every ~1% of the run (at least every step): enough for a smooth bar, few writes.
     const every = Math.max(p.stepTimeSeconds, (p.totalSteps * p.stepTimeSeconds) / 100);
-    if (this.executor.has(a.jobId)) this.executor.start({ id: a.jobId, profile, progressIntervalSeconds: every });
-    else this.executor.start({ id: a.jobId, profile, resumeFromStep: a.resumeFromStep, progressIntervalSeconds: every });
+    this.executor.start({ id: a.jobId, profile, progressIntervalSeconds: every, ...(known ? {} : { resumeFromStep: a.resumeFromStep }) });
   }
 
   signal(jobId: string, attempt: number, signal: RunSignal): void {

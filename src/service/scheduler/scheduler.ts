@@ -238,29 +238,7 @@ export class TileScheduler {
     this.tick(now);
     const problems = validateSubmission(submission, this.jobsById);
     if (problems.length) throw new InputError(`job ${submission.id}`, problems);
-    const resolved = resolveRequest(submission.request, this.grid.rows, this.grid.cols);
-    const job: Job = {
-      id: submission.id,
-      tenant: submission.tenant,
-      priority: submission.priority ?? 0,
-      request: submission.request,
-      ...resolved,
-      predictedSeconds: submission.predictedSeconds,
-      checkpointIntervalSeconds: submission.checkpointIntervalSeconds ?? Infinity,
-      submittedAt: now,
-      seq: this.bySeq.length,
-      state: 'queued',
-      history: [{ state: 'queued', at: now, reason: 'submitted' }],
-      pendingReason: null,
-      rect: null,
-      runStartedAt: null,
-      expectedEndAt: null,
-      workDoneSeconds: 0,
-      restarts: 0,
-      listed: false,
-    };
-    this.jobsById.set(job.id, job);
-    this.bySeq.push(job);
+    const job = this.register(submission, { state: 'queued', at: now, reason: 'submitted' }, now, 0, 0);
     this.enqueue(job);
     return job;
   }
@@ -277,47 +255,52 @@ export class TileScheduler {
     if (TERMINAL.has(restored.state)) problems.push(issue('state', `a ${restored.state} job is not restored`));
     if (!(restored.submittedAt <= now)) problems.push(issue('submittedAt', `must not be after now (${now}); got ${restored.submittedAt}`));
     if (problems.length) throw new InputError(`job ${submission.id}`, problems);
-    const resolved = resolveRequest(submission.request, this.grid.rows, this.grid.cols);
     const holding = restored.state === 'placing' || restored.state === 'running' || restored.state === 'recovering';
     const state: JobState = holding ? 'running' : restored.state;
-    const job: Job = {
-      id: submission.id,
-      tenant: submission.tenant,
-      priority: submission.priority ?? 0,
-      request: submission.request,
-      ...resolved,
-      predictedSeconds: submission.predictedSeconds,
-      checkpointIntervalSeconds: submission.checkpointIntervalSeconds ?? Infinity,
-      submittedAt: restored.submittedAt,
-      seq: this.bySeq.length,
-      state,
-      history: [{ state, at: now, reason: 'control-plane-restart' }],
-      pendingReason: null,
-      rect: null,
-      runStartedAt: null,
-      expectedEndAt: null,
-      workDoneSeconds: restored.workDoneSeconds,
-      restarts: restored.restarts,
-      listed: false,
-    };
     if (holding) {
+      const tiles = resolveRequest(submission.request, this.grid.rows, this.grid.cols).tiles;
       const rect = restored.rect;
-      if (!rect || rect.rows * rect.cols !== job.tiles || !this.grid.view().isFree(rect)) {
-        throw new InputError(`job ${submission.id}`, [issue('rect', `must be a free rectangle of ${job.tiles} tiles on the ${this.grid.rows}×${this.grid.cols} grid`)]);
+      if (!rect || rect.rows * rect.cols !== tiles || !this.grid.view().isFree(rect)) {
+        throw new InputError(`job ${submission.id}`, [issue('rect', `must be a free rectangle of ${tiles} tiles on the ${this.grid.rows}×${this.grid.cols} grid`)]);
       }
-      this.jobsById.set(job.id, job);
-      this.bySeq.push(job);
+    }
+    const job = this.register(submission, { state, at: now, reason: 'control-plane-restart' }, restored.submittedAt, restored.workDoneSeconds, restored.restarts);
+    if (holding) {
+      const rect = restored.rect!;
       this.grid.occupy(rect, job.seq);
       this.ledger.addInUse(job.tenant, job.tiles);
       job.rect = rect;
       job.runStartedAt = restored.runStartedAt ?? now;
       job.expectedEndAt = job.runStartedAt + this.remaining(job);
       this.running.add(job);
-    } else {
-      this.jobsById.set(job.id, job);
-      this.bySeq.push(job);
-      this.enqueue(job);
-    }
+    } else this.enqueue(job);
+    return job;
+  }
+
+  /** Creates and indexes a job in its first state (submit and restore). */
+  private register(submission: JobSubmission, first: JobTransition, submittedAt: number, workDoneSeconds: number, restarts: number): Job {
+    const job: Job = {
+      id: submission.id,
+      tenant: submission.tenant,
+      priority: submission.priority ?? 0,
+      request: submission.request,
+      ...resolveRequest(submission.request, this.grid.rows, this.grid.cols),
+      predictedSeconds: submission.predictedSeconds,
+      checkpointIntervalSeconds: submission.checkpointIntervalSeconds ?? Infinity,
+      submittedAt,
+      seq: this.bySeq.length,
+      state: first.state,
+      history: [first],
+      pendingReason: null,
+      rect: null,
+      runStartedAt: null,
+      expectedEndAt: null,
+      workDoneSeconds,
+      restarts,
+      listed: false,
+    };
+    this.jobsById.set(job.id, job);
+    this.bySeq.push(job);
     return job;
   }
 

@@ -4,6 +4,7 @@
 // same (not found). `scope: null` is the admin's view.
 import type { JobState, PendingReason } from '../scheduler/scheduler.js';
 import type { Rect } from '../scheduler/grid.js';
+import type { RunProfile } from '../execution/job-runtime.js';
 import type { Sql } from './sql.js';
 
 export type Role = 'admin' | 'tenant';
@@ -29,20 +30,8 @@ export interface ApiKeyRow {
   revoked: boolean;
 }
 
-/** The run profile as stored with the job: plain numbers the executor needs. */
-export interface StoredProfile {
-  devices: number;
-  stepTimeSeconds: number;
-  totalSteps: number;
-  energyPerStepJ: number;
-  costPerStepUsd: number;
-  checkpointIntervalSteps: number;
-  checkpointBytes: number;
-  checkpointWriteSeconds: number;
-  restartSeconds: number;
-  plan?: unknown;
-  mfu?: number;
-}
+/** The run profile as stored with the job: the executor's numbers, the plan and MFU for display. */
+export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number };
 
 export interface JobRow {
   id: string;
@@ -85,22 +74,8 @@ export interface JobEventRow {
   createdAt: string;
 }
 
-export interface NewJob {
-  id: string;
-  tenantId: string;
-  name: string | null;
-  idempotencyKey: string | null;
-  spec: Record<string, unknown>;
-  profile: StoredProfile;
-  pool: string;
-  resource: string;
-  devices: number;
-  slots: number;
-  priority: number;
-  predictedSeconds: number;
-  predictedMicros: bigint;
-  submittedAt: number;
-}
+/** What a submission writes; everything else in a JobRow starts at its column default. */
+export type NewJob = Pick<JobRow, 'id' | 'tenantId' | 'name' | 'spec' | 'profile' | 'pool' | 'resource' | 'devices' | 'slots' | 'priority' | 'predictedSeconds' | 'predictedMicros' | 'submittedAt'> & { idempotencyKey: string | null };
 
 export interface JobUpdate {
   state?: JobState;
