@@ -54,7 +54,7 @@ function bench(label: string, s: Scenario, target: boolean): void {
 console.log('OpenDojo event-driven tier: one training step per run (medians; machine is shared, expect noise)\n');
 bench('GPT-3 175B on 1,024 A100-80GB (examples/gpt3-175b-a100.yaml)', load('examples/gpt3-175b-a100.yaml'), true);
 bench('GPT-3 175B filling a Dojo ExaPod, 120 tiles (examples/dojo-exapod-gpt3.yaml, best searched plan)', load('examples/dojo-exapod-gpt3.yaml'), true);
-const rows = JSON.parse(readFileSync(`${root}../shared/calibration/calibration.json`, 'utf8')) as CalibrationRow[];
+const rows = JSON.parse(readFileSync(`${root}data/calibration/calibration.json`, 'utf8')) as CalibrationRow[];
 const row = rows.find((r) => r.id === 'mlm21-t1-1T');
 const built = row ? rowScenario(row) : undefined;
 if (built && 'doc' in built) bench('stress: 1T parameters, 3,072 A100s, pp 64 (calibration row mlm21-t1-1T)', parseScenario(built.doc, 'mlm21-t1-1T'), false);

@@ -24,7 +24,9 @@ const files = [];
   }
 })(src);
 
-const layerOf = (file) => LAYERS.indexOf(relative(src, file).split('/')[0]);
+// src/index.ts, the package's programmatic entry, sits after every layer (it re-exports the facade)
+// but is not a Node layer: the published API must stay browser-safe.
+const layerOf = (file) => (relative(src, file) === 'index.ts' ? LAYERS.length : LAYERS.indexOf(relative(src, file).split('/')[0]));
 // `… from 'x'`, side-effect `import 'x'` and dynamic `import('x')`, wherever they sit on a line.
 const importRe = /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g;
 const problems = [];

@@ -1,21 +1,20 @@
-// File access for the CLI: reads YAML or JSON by extension, turns syntax errors into InputErrors
-// naming the file and line, and loads a scenario with its `system: { file }` inlined, so the same
-// plain document can be sent to worker threads and parsed there without touching the disk.
+// File access for the CLI: reads YAML or JSON by extension (parsed by engine/data-text, whose
+// syntax errors name the file and line), and loads a scenario with its `system: { file }` inlined,
+// so the same plain document can be sent to worker threads and parsed there without touching the disk.
 import { readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import { InputError } from '../common/errors.js';
+import { parseDataText } from '../engine/data-text.js';
 import { parseScenario, type Scenario } from '../engine/scenario.js';
 import { parseSystemSpec } from '../specs/registry.js';
 
 /** The package root: this module is dist/src/cli/read-file.js once compiled. */
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const DEFAULT_CALIBRATION = resolve(packageRoot, '..', 'shared', 'calibration', 'calibration.json');
-
-const syntaxError = (file: string, what: string, line: number | undefined, column: number | undefined, message: string) =>
-  new InputError(file, [{ path: '', message: `${what} syntax error${line ? ` at line ${line}${column ? `, column ${column}` : ''}` : ''}: ${message}` }]);
+/** The published measurements `validate` scores against: the repository's copy of the upstream
+ * calibration set (data/calibration/README.md says where it comes from). */
+export const DEFAULT_CALIBRATION = resolve(packageRoot, 'data', 'calibration', 'calibration.json');
 
 function readText(file: string): string {
   try {
@@ -28,35 +27,6 @@ function readText(file: string): string {
   }
 }
 
-function parseYaml(text: string, file: string): unknown {
-  try {
-    return YAML.parse(text);
-  } catch (e) {
-    if (e instanceof YAML.YAMLError) {
-      const pos = e.linePos?.[0];
-      throw syntaxError(file, 'YAML', pos?.line, pos?.col, e.message.split(' at line ')[0]!.split('\n')[0]!);
-    }
-    throw e;
-  }
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (at) {
-      const before = text.slice(0, Number(at[1])).split('\n');
-      throw syntaxError(file, 'JSON', before.length, before[before.length - 1]!.length + 1, message.replace(/ in JSON at position.*$/, ''));
-    }
-    // V8 does not always say where; YAML (a superset of JSON) usually can.
-    const doc = YAML.parseDocument(text);
-    const pos = doc.errors[0]?.linePos?.[0];
-    throw syntaxError(file, 'JSON', pos?.line, pos?.col, message.split('\n')[0]!);
-  }
-}
-
 /** Read a `.yaml`, `.yml` or `.json` file into plain data. */
 export function readDataFile(file: string): unknown {
   const text = readText(file);
@@ -64,7 +34,7 @@ export function readDataFile(file: string): unknown {
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     throw new InputError(file, [{ path: '', message: `unsupported file type "${ext || '(none)'}"; allowed: .yaml, .yml, .json` }]);
   }
-  return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
+  return parseDataText(text, file, ext === '.json' ? 'json' : 'yaml');
 }
 
 export interface LoadedScenario {

@@ -1,7 +1,8 @@
-// Scores predictions against published measurements (../shared/calibration). Each row the engine
-// can express becomes a scenario built only from the row's published configuration; the signed
-// error is predicted/measured − 1. No per-row constants: every row uses the same presets and
-// efficiencies. Rows without a runnable configuration are listed as skipped with the reason.
+// Scores predictions against published measurements (the rows of data/calibration/calibration.json,
+// a copy of the upstream calibration set). Each row the engine can express becomes a scenario
+// built only from the row's published configuration; the signed error is predicted/measured − 1.
+// No per-row constants: every row uses the same presets and efficiencies. Rows without a runnable
+// configuration are listed as skipped with the reason.
 import { z } from 'zod';
 import { InputError } from '../common/errors.js';
 import { parseOrThrow } from '../common/zod-issues.js';

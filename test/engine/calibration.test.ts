@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { runCalibration } from '../../src/engine/calibration.js';
+import { DEFAULT_CALIBRATION as calibrationPath } from '../../src/cli/read-file.js';
 
-const calibrationPath = fileURLToPath(new URL('../../../../shared/calibration/calibration.json', import.meta.url));
 const summary = runCalibration(JSON.parse(readFileSync(calibrationPath, 'utf8')));
 
 test('all 18 Megatron-LM 2021 / Korthikanti 2022 step-time rows are expressed and scored', () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { parseScenario } from '../../src/engine/scenario.js';
 import { runCalibration } from '../../src/engine/calibration.js';
+import { DEFAULT_CALIBRATION } from '../../src/cli/read-file.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const doc = readFileSync(`${root}docs/how-the-model-works.md`, 'utf8');
@@ -21,7 +22,7 @@ test('the override example parses and its overrides take effect', () => {
 });
 
 test('the calibration table in the doc is what validate computes (±0.1 pt)', () => {
-  const summary = runCalibration(JSON.parse(readFileSync(`${root}../shared/calibration/calibration.json`, 'utf8')));
+  const summary = runCalibration(JSON.parse(readFileSync(DEFAULT_CALIBRATION, 'utf8')));
   const rows = [...doc.matchAll(/^\| (\S+) \| ([\d.]+) \| ([\d.]+) \| ([+-][\d.]+)% \|$/gm)];
   assert.equal(rows.length, 18);
   for (const [, id, , , err] of rows) {

@@ -150,7 +150,7 @@ test('collective phases sum to collectiveSeconds (switched hierarchy, and Dojo m
 
 // ---- differential: event vs analytical on uncontended GPU scenarios --------------------------
 
-const calibrationRows = JSON.parse(readFileSync(`${root}../shared/calibration/calibration.json`, 'utf8')) as CalibrationRow[];
+const calibrationRows = JSON.parse(readFileSync(`${root}data/calibration/calibration.json`, 'utf8')) as CalibrationRow[];
 function rowById(id: string): Scenario {
   const row = calibrationRows.find((r) => r.id === id);
   assert.ok(row, `calibration row ${id}`);
