@@ -31,3 +31,12 @@ test('the calibration table in the doc is what validate computes (±0.1 pt)', ()
     assert.ok(Math.abs(r.error * 100 - Number(err)) <= 0.1, `${id}: doc ${err}% vs ${(r.error * 100).toFixed(2)}%`);
   }
 });
+
+test("the README's headline accuracy figure is what validate computes (±0.005 pt, its rounding)", () => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const m = /mean step-time error ([\d.]+)% over (\d+) published runs/.exec(readme);
+  assert.ok(m, 'README states the mean step-time error');
+  const summary = runCalibration(JSON.parse(readFileSync(DEFAULT_CALIBRATION, 'utf8')));
+  assert.equal(Number(m[2]), summary.target.count);
+  assert.ok(Math.abs(summary.target.meanAbsError * 100 - Number(m[1])) <= 0.005, `README ${m[1]}% vs ${(summary.target.meanAbsError * 100).toFixed(3)}%`);
+});
