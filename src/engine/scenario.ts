@@ -9,7 +9,7 @@ import { buildDojoSystem } from '../specs/dojo/dojo-system.js';
 import { DOJO_LEVELS, defaultDojoHierarchy, withDojoAssumptions } from '../specs/dojo/dojo-hierarchy.js';
 import type { SystemInstance, SystemSpec } from '../specs/schema.js';
 import { PriceOverrideSchema, mergePriceSheet, type PriceSheet } from '../specs/prices.js';
-import { resolveModelConfig, buildWorkload, type ModelConfig } from '../workloads/models.js';
+import { resolveModelConfig, buildWorkload, getModelPreset, ModelConfigSchema, type ModelConfig } from '../workloads/models.js';
 import type { WorkloadGraph } from '../workloads/graph.js';
 import { PlanInputSchema } from '../planner/plan.js';
 import { DEFAULT_EFFICIENCY, EfficiencySchema, type Efficiency } from '../simulators/analytical/efficiency.js';
@@ -108,6 +108,55 @@ function withDojoOverrides(preset: SystemSpec, overrides: unknown, origin: strin
   }
 }
 
+/** Edit distance (case-insensitive), to suggest the key a typo meant. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[y.length]!;
+}
+
+/** The closest allowed key, if it is close enough to be what the user meant. */
+export function nearestKey(key: string, allowed: readonly string[]): string | undefined {
+  const scored = allowed.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+/** Keys a `model:` section may hold: its kind's fields (the preset's kind for `preset:`), plus `preset`. */
+function modelKeys(raw: unknown): string[] {
+  const m = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  let kind = m.kind;
+  if (kind === undefined && typeof m.preset === 'string') {
+    try {
+      kind = getModelPreset(m.preset).config.kind;
+    } catch {
+      kind = undefined; // an unknown preset is reported on its own
+    }
+  }
+  const schemas = ModelConfigSchema.options.filter((o) => kind === undefined || o.shape.kind.value === kind);
+  return [...new Set([...schemas.flatMap((o) => Object.keys(o.shape)), 'preset'])];
+}
+
+/** Zod reports unknown keys as one issue on the section (`model: Unrecognized key: "layerz"`):
+ * name each key instead, list what the section allows and suggest the nearest. */
+function explainUnknownKeys(issues: InputIssue[], allowed: Record<string, readonly string[]>): InputIssue[] {
+  return issues.flatMap((i) => {
+    const keys = /^Unrecognized keys?: (.*)$/.exec(i.message)?.[1];
+    const section = allowed[i.path];
+    if (!keys || !section) return [i];
+    return [...keys.matchAll(/"([^"]*)"/g)].map(([, key]) => {
+      const near = nearestKey(key!, section);
+      return { path: `${i.path}.${key}`, message: `unknown key${near ? ` (did you mean "${near}"?)` : ''}; allowed: ${section.join(', ')}` };
+    });
+  });
+}
+
 export function parseScenario(raw: unknown, origin: string, opts: ScenarioOptions = {}): Scenario {
   ensureBuiltins();
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(origin, [{ path: '', message: 'a scenario must be a mapping with model, system and plan' }]);
@@ -152,7 +201,10 @@ export function parseScenario(raw: unknown, origin: string, opts: ScenarioOption
   const training = doc.training === undefined ? undefined : collect(() => parseOrThrow(TrainingSchema, doc.training, origin, 'training'));
   const prices = collect(() => mergePriceSheet(doc.prices === undefined ? undefined : parseOrThrow(PriceOverrideSchema, doc.prices, origin, 'prices')));
   const efficiency = collect(() => (doc.efficiency === undefined ? DEFAULT_EFFICIENCY : parseOrThrow(EfficiencySchema, { ...DEFAULT_EFFICIENCY, ...(doc.efficiency as object) }, origin, 'efficiency')));
-  if (issues.length || !modelConfig || !system || !plan || !prices || !efficiency) throw new InputError(origin, issues);
+  if (issues.length || !modelConfig || !system || !plan || !prices || !efficiency) {
+    const planKeys = [...Object.keys(PlanInputSchema.shape), ...(rawPlan && typeof rawPlan === 'object' && 'auto' in rawPlan ? ['auto'] : [])];
+    throw new InputError(origin, explainUnknownKeys(issues, { model: modelKeys(doc.model), plan: planKeys }));
+  }
   const workload = buildWorkload(modelConfig);
   const name = typeof doc.name === 'string' ? doc.name : `${workload.name} on ${system.devices}× ${system.spec.name}`;
   return { name, origin, modelConfig, workload, system, plan, ...(training ? { training } : {}), prices, efficiency };
