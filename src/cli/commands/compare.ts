@@ -6,17 +6,21 @@ import { InputError } from '../../common/errors.js';
 import { evaluatePlan, resolveScenarioPlan } from '../../engine/evaluate.js';
 import { isAutoPlan, withSystem, type Scenario } from '../../engine/scenario.js';
 import { searchFixedFields } from '../../engine/search.js';
-import { getSystemPreset, systemPresetNames } from '../../specs/registry.js';
-import type { SystemInstance } from '../../specs/schema.js';
+import { getSystemPreset, parseSystemSpec, systemPresetNames } from '../../specs/registry.js';
+import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { MAX_WORKERS, parallelSearch } from '../parallel-search.js';
-import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
+import { missingPriceNote } from '../pricing.js';
+import { loadScenarioFile, readDataFile, type LoadedScenario } from '../read-file.js';
 
 interface SystemRequest {
+  /** A preset name, or a system spec file (a path ending in .yaml, .yml or .json). */
   name: string;
   count?: number;
 }
+
+const isSpecFile = (name: string) => /\.(ya?ml|json)$/i.test(name);
 
 export interface CompareRow {
   system: string;
@@ -30,41 +34,65 @@ export interface CompareRow {
 function collectSystem(value: string, previous: SystemRequest[] | undefined): SystemRequest[] {
   const m = /^([^:]+)(?::(\d+))?$/.exec(value);
   const count = m?.[2] === undefined ? undefined : Number(m[2]);
-  if (!m || count === 0) throw new InputError('command line', [{ path: '--system', message: `expected NAME or NAME:COUNT (COUNT a positive integer); got "${value}"` }]);
+  if (!m || count === 0) throw new InputError('command line', [{ path: '--system', message: `expected NAME, NAME:COUNT, FILE or FILE:COUNT (COUNT a positive integer); got "${value}"` }]);
   return [...(previous ?? []), { name: m[1]!, ...(count ? { count } : {}) }];
 }
 
-/** The preset and device count for one --system, following the scenario's count where allowed. */
-function systemFor(req: SystemRequest, scenarioDevices: number): { system: SystemInstance; note?: string } {
-  if (!systemPresetNames().includes(req.name)) {
-    throw new InputError('command line', [{ path: '--system', message: `unknown system preset "${req.name}"; allowed: ${systemPresetNames().join(', ')}` }]);
+/** A --system's spec: a preset, or a spec file validated on its own (its errors name the file). */
+function specFor(req: SystemRequest): { spec: SystemSpec; document: Record<string, unknown> } {
+  if (isSpecFile(req.name)) {
+    const raw = readDataFile(req.name);
+    return { spec: parseSystemSpec(raw, req.name), document: raw as Record<string, unknown> };
   }
-  const spec = getSystemPreset(req.name);
+  if (!systemPresetNames().includes(req.name)) {
+    throw new InputError('command line', [{ path: '--system', message: `unknown system preset "${req.name}"; allowed: ${systemPresetNames().join(', ')}, or a spec file (.yaml, .yml, .json; docs/system-spec.md)` }]);
+  }
+  return { spec: getSystemPreset(req.name), document: { preset: req.name } };
+}
+
+interface Target {
+  system: SystemInstance;
+  /** The scenario's `system:` section for this target, for worker threads to re-parse. */
+  document: Record<string, unknown>;
+  note?: string;
+}
+
+/** The spec and device count for one --system, following the scenario's count where allowed. */
+function systemFor(req: SystemRequest, scenarioDevices: number): Target {
+  const { spec, document } = specFor(req);
+  const at = (devices: number) => ({ spec, devices });
+  const doc = (devices: number) => ({ ...document, devices });
   const max = spec.maxDevices;
   if (req.count !== undefined) {
     if (max !== undefined && req.count > max) throw new InputError('command line', [{ path: '--system', message: `${spec.name} has at most ${max} devices; got ${req.count}` }]);
-    return { system: { spec, devices: req.count } };
+    return { system: at(req.count), document: doc(req.count) };
   }
   if (max !== undefined && scenarioDevices > max) {
-    return { system: { spec, devices: spec.defaultDevices }, note: `the scenario's ${scenarioDevices} devices exceed ${spec.name}'s maximum of ${max}; using its default ${spec.defaultDevices}` };
+    return { system: at(spec.defaultDevices), document: doc(spec.defaultDevices), note: `the scenario's ${scenarioDevices} devices exceed ${spec.name}'s maximum of ${max}; using its default ${spec.defaultDevices}` };
   }
-  return { system: { spec, devices: scenarioDevices } };
+  return { system: at(scenarioDevices), document: doc(scenarioDevices) };
 }
 
-async function rowFor(loaded: LoadedScenario, system: SystemInstance, isOwn: boolean, workers: number | 'auto', note?: string): Promise<CompareRow> {
-  const s = isOwn ? loaded.scenario : withSystem(loaded.scenario, system);
+async function rowFor(loaded: LoadedScenario, target: Target | undefined, workers: number | 'auto'): Promise<CompareRow> {
+  const system = target?.system ?? loaded.scenario.system;
+  const s = target ? withSystem(loaded.scenario, system) : loaded.scenario;
   const base = { system: system.spec.name, devices: system.devices };
-  const notes = note ? [note] : [];
+  const notes = target?.note ? [target.note] : [];
+  const priceNote = missingPriceNote(s);
+  if (priceNote) notes.push(priceNote);
   if (!isAutoPlan(s.plan)) {
     try {
-      return { ...base, planSource: 'scenario', report: evaluatePlan(s, resolveScenarioPlan(s)), ...(notes.length ? { note: notes.join('; ') } : {}) };
+      const report = evaluatePlan(s, resolveScenarioPlan(s));
+      // A plan over memory is never the one shown: the best plan that fits is searched instead.
+      if (report.fits) return { ...base, planSource: 'scenario', report, ...(notes.length ? { note: notes.join('; ') } : {}) };
+      notes.push(`the scenario's plan does not fit in memory here (${f.gb(report.peakMemoryBytesPerDevice)} of ${f.gb(report.memory.capacityBytes)} per device), so the best plan that fits was searched`);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       notes.push(`the scenario's plan is not valid here (${e.issues[0]?.path}: ${e.issues[0]?.message}), so the best plan was searched`);
     }
   }
-  // Workers re-parse a document: the scenario with this system as a preset (presets only here).
-  const document = isOwn ? loaded.document : { ...loaded.document, system: { preset: system.spec.name, devices: system.devices } };
+  // Workers re-parse a document: the scenario with this system's section.
+  const document = target ? { ...loaded.document, system: target.document } : loaded.document;
   const searchOn = (scenario: Scenario) => parallelSearch({ scenario, document, origin: loaded.origin }, { workers, top: 1, objective: 'time', label: `searching ${system.spec.name}` });
   let search = await searchOn(s);
   if (search.candidates === 0) {
@@ -105,7 +133,7 @@ export function registerCompare(program: Command, emit: f.Emit): void {
     .command('compare')
     .description("run a scenario's model on its own system and on named system presets, side by side")
     .argument('<file>', 'scenario file')
-    .requiredOption('--system <name[:count]>', 'a system preset, optionally with a device count (repeatable); the count defaults to the scenario\'s, capped by the preset', collectSystem)
+    .requiredOption('--system <name[:count]>', 'a system preset or a system spec file (.yaml/.yml/.json), optionally with a device count (repeatable); the count defaults to the scenario\'s, capped by the system\'s maximum', collectSystem)
     .option('--json', 'print one JSON object: {rows: [{system, devices, planSource, report}]}')
     .option('--workers <n>', `worker threads for plan searches (default: in-process for small searches, else one per CPU up to ${MAX_WORKERS})`, f.positiveInt('--workers', 64))
     .addHelpText(
@@ -120,8 +148,8 @@ export function registerCompare(program: Command, emit: f.Emit): void {
       const own = loaded.scenario.system;
       const workers = opts.workers ?? 'auto';
       const targets = opts.system.map((req) => systemFor(req, own.devices));
-      const rows = [await rowFor(loaded, own, true, workers)];
-      for (const t of targets) rows.push(await rowFor(loaded, t.system, false, workers, t.note));
+      const rows = [await rowFor(loaded, undefined, workers)];
+      for (const t of targets) rows.push(await rowFor(loaded, t, workers));
       emit({ json: { scenario: loaded.scenario.name, rows }, text: () => renderCompare(`${loaded.scenario.name}  (${loaded.origin})`, rows, loaded.scenario.workload.throughputUnit) }, opts.json === true);
     });
 }

@@ -5,6 +5,7 @@ import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { CANDIDATES_PER_WORKER, MAX_WORKERS, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { assertPricedForCost, missingPriceNote } from '../pricing.js';
 import { loadScenarioFile } from '../read-file.js';
 import { renderStepReport } from './simulate.js';
 
@@ -56,6 +57,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     )
     .action(async (file: string, opts: PlanOptions) => {
       const loaded = loadScenarioFile(file);
+      assertPricedForCost(loaded.scenario, opts.objective);
       const workers = opts.workers ?? 'auto';
       const result = await parallelSearch(loaded, {
         workers,
@@ -65,12 +67,14 @@ export function registerPlan(program: Command, emit: f.Emit): void {
         ...(opts.maxTp ? { space: { maxTp: opts.maxTp } } : {}),
       });
       process.stderr.write(`${searchSummary(result)}\n`);
-      const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, best } = result;
       const s = loaded.scenario;
+      const priceNote = missingPriceNote(s);
+      const best = priceNote ? result.best.map((r) => ({ ...r, notes: [...r.notes, priceNote] })) : result.best;
+      const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds } = result;
       emit(
         {
           json: { scenario: s.name, objective: opts.objective, candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, workers: result.workers, best },
-          text: () => renderPlan(`${s.name}  (${loaded.origin})`, result, opts.objective, s.training),
+          text: () => renderPlan(`${s.name}  (${loaded.origin})`, { ...result, best }, opts.objective, s.training),
         },
         opts.json === true,
       );

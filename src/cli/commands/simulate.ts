@@ -12,6 +12,7 @@ import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
+import { missingPriceNote } from '../pricing.js';
 import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
 
 export interface ReportContext {
@@ -71,7 +72,10 @@ export function renderStepReport(r: StepReport, ctx: ReportContext = {}): string
     ['cost per hour', f.usd(r.cost.costPerHourUsd)],
     [`cost per 1M ${unit}`, `${f.usd(r.cost.costPerMillionUnitsUsd)} (${r.cost.basis} basis)`],
   ]);
+  // A plan over memory is still reported (what-if studies), but the first line says so.
+  const overMemory = r.fits ? [] : [`DOES NOT FIT: ${f.gb(r.peakMemoryBytesPerDevice)} per device needed, ${f.gb(r.memory.capacityBytes)} available (stage ${r.memory.stage}); the figures below are what-if`];
   const sections = [
+    ...overMemory,
     ...(ctx.title ? [ctx.title] : []),
     head,
     f.section('Performance', perf),
@@ -158,7 +162,9 @@ export function registerSimulate(program: Command, emit: f.Emit): void {
       const tier: Tier = opts.trace !== undefined ? 'event' : opts.tier;
       // The event tier runs the plan the scenario fixes, or the best one the (analytical) search found.
       const events = tier === 'event' ? evaluatePlanEvents(s, analytical.report.plan, { trace: opts.trace !== undefined }) : undefined;
-      const report = events?.report ?? analytical.report;
+      const simulated = events?.report ?? analytical.report;
+      const priceNote = missingPriceNote(s);
+      const report = priceNote ? { ...simulated, notes: [...simulated.notes, priceNote] } : simulated;
       if (opts.trace !== undefined && events?.trace) {
         writeFileSync(opts.trace, JSON.stringify(events.trace));
         process.stderr.write(`trace written to ${opts.trace} (open in https://ui.perfetto.dev)\n`);
