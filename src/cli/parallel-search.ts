@@ -4,9 +4,10 @@
 // import, scenario parse) overlaps it. With one worker everything runs in-process.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { enumerateScenarioPlans, evaluateCandidates, mergeSearchResults, type Objective, type SearchResult } from '../engine/search.js';
+import { enumerateScenarioPlans, mergeSearchResults, type Objective } from '../engine/search.js';
 import type { Plan } from '../planner/plan.js';
 import type { SearchSpace } from '../planner/space.js';
+import { evaluateBounded, type BoundedSearchResult } from './bounded-search.js';
 import { createProgress } from './progress.js';
 import type { LoadedScenario } from './read-file.js';
 import type { WorkerInit, WorkerMessage, WorkerTask } from './search-worker.js';
@@ -23,11 +24,13 @@ export interface ParallelSearchOptions {
   top: number;
   objective: Objective;
   space?: SearchSpace;
-  /** Label of the stderr progress bar (drawn only on a terminal). */
+  /** Label of the stderr progress bar (on a terminal) or periodic progress lines (otherwise). */
   label?: string;
+  /** Stop after about this many seconds with the best plans among the candidates examined. */
+  maxSeconds?: number;
 }
 
-export interface ParallelSearchResult extends SearchResult {
+export interface ParallelSearchResult extends BoundedSearchResult {
   elapsedSeconds: number;
   /** Worker threads actually used (never more than there are candidates). */
   workers: number;
@@ -36,14 +39,14 @@ export interface ParallelSearchResult extends SearchResult {
 const PROGRESS_EVERY = 64;
 
 interface SearchWorker {
-  run(plans: Plan[]): Promise<SearchResult>;
+  run(plans: Plan[]): Promise<BoundedSearchResult>;
   stop(): void;
 }
 
 /** Start a worker now (it loads the engine and parses the scenario meanwhile); send it work later. */
 function startWorker(init: WorkerInit, onProgress: (done: number) => void): SearchWorker {
   const worker = new Worker(new URL('./search-worker.js', import.meta.url), { workerData: init });
-  let finish: { resolve: (r: SearchResult) => void; reject: (e: Error) => void } | undefined;
+  let finish: { resolve: (r: BoundedSearchResult) => void; reject: (e: Error) => void } | undefined;
   let failure: Error | undefined;
   const fail = (e: Error) => {
     failure ??= e;
@@ -75,7 +78,8 @@ function startWorker(init: WorkerInit, onProgress: (done: number) => void): Sear
 export async function parallelSearch(loaded: LoadedScenario, opts: ParallelSearchOptions): Promise<ParallelSearchResult> {
   const started = performance.now();
   const progress = createProgress(opts.label ?? 'searching');
-  const init: WorkerInit = { document: loaded.document, origin: loaded.origin, top: opts.top, objective: opts.objective, progressEvery: PROGRESS_EVERY };
+  const deadlineMs = opts.maxSeconds === undefined ? undefined : Date.now() + opts.maxSeconds * 1000;
+  const init: WorkerInit = { document: loaded.document, origin: loaded.origin, top: opts.top, objective: opts.objective, progressEvery: PROGRESS_EVERY, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
   let total = 0;
   let done: number[] = [];
   const spawn = (n: number) => {
@@ -85,7 +89,7 @@ export async function parallelSearch(loaded: LoadedScenario, opts: ParallelSearc
   // A fixed count starts workers at once so they boot while this thread enumerates; 'auto'
   // enumerates first and starts workers only if the search is big enough to repay them.
   let pool = typeof opts.workers === 'number' ? spawn(opts.workers) : [];
-  let merged: SearchResult;
+  let merged: BoundedSearchResult;
   let prunedDivisibility: number;
   let used = 1;
   try {
@@ -96,12 +100,13 @@ export async function parallelSearch(loaded: LoadedScenario, opts: ParallelSearc
     if (opts.workers === 'auto') pool = spawn(Math.min(defaultWorkers(), Math.floor(plans.length / CANDIDATES_PER_WORKER)));
     used = Math.max(1, Math.min(pool.length, plans.length));
     if (pool.length <= 1 || used === 1) {
-      merged = evaluateCandidates(loaded.scenario, plans, { top: opts.top, objective: opts.objective, progressEvery: PROGRESS_EVERY, onProgress: (d, t) => progress.update(d, t) });
+      merged = evaluateBounded(loaded.scenario, plans, { top: opts.top, objective: opts.objective, progressEvery: PROGRESS_EVERY, ...(deadlineMs !== undefined ? { deadlineMs } : {}), onProgress: (d, t) => progress.update(d, t) });
     } else {
       const slices: Plan[][] = Array.from({ length: used }, () => []);
       plans.forEach((p, i) => slices[i % used]!.push(p));
       const parts = await Promise.all(slices.map((slice, w) => pool[w]!.run(slice)));
-      merged = mergeSearchResults(parts, opts.top, opts.objective);
+      const examined = parts.reduce((a, p) => a + p.examined, 0);
+      merged = { ...mergeSearchResults(parts, opts.top, opts.objective), examined, cutShort: parts.some((p) => p.cutShort) };
     }
   } finally {
     for (const w of pool) w.stop();
@@ -112,5 +117,6 @@ export async function parallelSearch(loaded: LoadedScenario, opts: ParallelSearc
 
 /** The stderr summary line printed after a search. */
 export function searchSummary(r: ParallelSearchResult): string {
-  return `${r.candidates} candidates, ${r.prunedDivisibility} pruned by divisibility, ${r.prunedMemory} pruned by memory, ${r.evaluated} evaluated in ${r.elapsedSeconds.toFixed(2)} s on ${r.workers} worker${r.workers === 1 ? '' : 's'}`;
+  const cut = r.cutShort ? `search cut short by --max-seconds: ${r.examined} of ${r.candidates} candidates examined; ` : '';
+  return `${cut}${r.candidates} candidates, ${r.prunedDivisibility} pruned by divisibility, ${r.prunedMemory} pruned by memory, ${r.evaluated} evaluated in ${r.elapsedSeconds.toFixed(2)} s on ${r.workers} worker${r.workers === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,6 @@
-// A one-line progress bar on stderr, drawn only when stderr is a terminal (piped or captured
-// output stays clean), redrawn at most every 50 ms and erased when done.
+// Progress of long work on stderr. On a terminal: a one-line bar redrawn at most every 50 ms and
+// erased when done. Otherwise (a pipe, a CI log): a plain line every few seconds, so a slow search
+// is visibly alive in logs without flooding them; quick work prints nothing.
 import type { WriteStream } from 'node:tty';
 
 export interface Progress {
@@ -8,10 +9,33 @@ export interface Progress {
 }
 
 const WIDTH = 30;
-const silent: Progress = { update: () => {}, finish: () => {} };
+/** Seconds between progress lines when stderr is not a terminal (OPENDOJO_PROGRESS_SECONDS overrides). */
+export const PROGRESS_LINE_SECONDS = 5;
+
+function lineInterval(): number {
+  const env = Number(process.env.OPENDOJO_PROGRESS_SECONDS);
+  return Number.isFinite(env) && env > 0 ? env : PROGRESS_LINE_SECONDS;
+}
+
+/** Periodic plain lines: `searching plans: 1,200/4,032 (30%) after 5 s`. */
+function lineProgress(label: string, stream: NodeJS.WriteStream): Progress {
+  const started = Date.now();
+  const everyMs = lineInterval() * 1000;
+  let next = started + everyMs;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now < next || done >= total) return;
+      next = now + everyMs;
+      const percent = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
+      stream.write(`${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${percent} after ${Math.round((now - started) / 1000)} s\n`);
+    },
+    finish() {},
+  };
+}
 
 export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return silent;
+  if (!stream.isTTY) return lineProgress(label, stream);
   const tty = stream as WriteStream;
   let last = 0;
   let drawn = false;

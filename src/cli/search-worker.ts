@@ -4,8 +4,9 @@
 // parallel-search.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseScenario, type Scenario } from '../engine/scenario.js';
-import { evaluateCandidates, type Objective, type SearchResult } from '../engine/search.js';
+import type { Objective } from '../engine/search.js';
 import type { Plan } from '../planner/plan.js';
+import { evaluateBounded, type BoundedSearchResult } from './bounded-search.js';
 
 export interface WorkerInit {
   document: unknown;
@@ -13,6 +14,8 @@ export interface WorkerInit {
   top: number;
   objective: Objective;
   progressEvery: number;
+  /** Date.now() after which the worker stops and reports the best plans so far. */
+  deadlineMs?: number;
 }
 
 /** Main → worker: the slice of candidates to evaluate. */
@@ -23,7 +26,7 @@ export interface WorkerTask {
 /** Worker → main. */
 export type WorkerMessage =
   | { type: 'progress'; done: number }
-  | { type: 'result'; result: SearchResult }
+  | { type: 'result'; result: BoundedSearchResult }
   | { type: 'error'; message: string };
 
 function start(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
@@ -38,10 +41,11 @@ function start(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   port.once('message', (task: WorkerTask) => {
     try {
       if (!scenario) throw new Error(parseError);
-      const result = evaluateCandidates(scenario, task.plans, {
+      const result = evaluateBounded(scenario, task.plans, {
         top: init.top,
         objective: init.objective,
         progressEvery: init.progressEvery,
+        ...(init.deadlineMs !== undefined ? { deadlineMs: init.deadlineMs } : {}),
         onProgress: (done) => post({ type: 'progress', done }),
       });
       post({ type: 'result', result });

@@ -15,6 +15,7 @@ interface PlanOptions {
   objective: Objective;
   workers?: number;
   maxTp?: number;
+  maxSeconds?: number;
 }
 
 function rankingTable(best: StepReport[]): string {
@@ -34,7 +35,8 @@ function renderPlan(title: string, r: ParallelSearchResult, objective: Objective
   if (!best) {
     return `${title}\n\nNo plan fits: ${f.int(r.prunedDivisibility)} combinations do not divide the model, batch and devices; ${f.int(r.prunedMemory)} of ${f.int(r.candidates)} candidates exceed device memory. Use more devices or fix fewer plan fields.`;
   }
-  const head = `${title}\nTop ${r.best.length} of ${f.int(r.evaluated)} evaluated plans by ${objective === 'time' ? 'step time' : 'cost per unit'}`;
+  const cut = r.cutShort ? ` (search cut short by --max-seconds: ${f.int(r.examined)} of ${f.int(r.candidates)} candidates examined; the best so far)` : '';
+  const head = `${title}\nTop ${r.best.length} of ${f.int(r.evaluated)} evaluated plans by ${objective === 'time' ? 'step time' : 'cost per unit'}${cut}`;
   return `${head}\n\n${rankingTable(r.best)}\n\nBest plan\n\n${renderStepReport(best, training ? { training } : {})}`;
 }
 
@@ -48,6 +50,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     .addOption(new Option('--objective <objective>', 'rank by step time or by cost per million tokens/samples').choices(['time', 'cost']).default('time'))
     .option('--workers <n>', `worker threads (default: in-process below ${CANDIDATES_PER_WORKER} candidates per thread, else one per CPU up to ${MAX_WORKERS}); 1 runs in-process`, f.positiveInt('--workers', 64))
     .option('--max-tp <n>', 'largest tensor-parallel degree to try (default: devices per node)', f.positiveInt('--max-tp'))
+    .option('--max-seconds <n>', 'stop the search after about N seconds and rank the plans examined so far', f.positiveInt('--max-seconds'))
     .addHelpText(
       'after',
       f.helpExamples([
@@ -65,15 +68,16 @@ export function registerPlan(program: Command, emit: f.Emit): void {
         objective: opts.objective,
         label: 'searching plans',
         ...(opts.maxTp ? { space: { maxTp: opts.maxTp } } : {}),
+        ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}),
       });
       process.stderr.write(`${searchSummary(result)}\n`);
       const s = loaded.scenario;
       const priceNote = missingPriceNote(s);
       const best = priceNote ? result.best.map((r) => ({ ...r, notes: [...r.notes, priceNote] })) : result.best;
-      const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds } = result;
+      const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, examined, cutShort } = result;
       emit(
         {
-          json: { scenario: s.name, objective: opts.objective, candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, workers: result.workers, best },
+          json: { scenario: s.name, objective: opts.objective, candidates, prunedDivisibility, prunedMemory, evaluated, examined, cutShort, elapsedSeconds, workers: result.workers, best },
           text: () => renderPlan(`${s.name}  (${loaded.origin})`, { ...result, best }, opts.objective, s.training),
         },
         opts.json === true,
