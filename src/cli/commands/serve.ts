@@ -7,9 +7,36 @@ import { newKey } from '../../server/http/auth.js';
 import { openStore } from '../../server/open-store.js';
 import { startService } from '../../server/service.js';
 import { startWorker } from '../../server/queue/worker.js';
+import { assertRedisReachable } from '../redis-probe.js';
 import { parseIntFlag, parsePositiveFlag } from './service-flags.js';
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+/** A graceful shutdown gets this long; then the process leaves anyway (a second signal leaves at once). */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Resolve when `close` finishes, or after the grace period, or on a second signal: never hang. */
+function untilStopped(close: () => Promise<void>, log: { info: (m: string, f?: Record<string, unknown>) => void; warn: (m: string, f?: Record<string, unknown>) => void }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('shutting down', { signal });
+      const timer = setTimeout(() => {
+        log.warn('shutdown did not finish in time; exiting', { graceMs: SHUTDOWN_GRACE_MS });
+        resolve();
+      }, SHUTDOWN_GRACE_MS);
+      timer.unref();
+      const force = () => {
+        log.warn('second signal; exiting now');
+        resolve();
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      void close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
 
 export function registerServe(program: Command): void {
   program
@@ -29,6 +56,7 @@ export function registerServe(program: Command): void {
       if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new InputError('serve', [{ path: 'log-level', message: `must be one of ${LEVELS.join(', ')}` }]);
       const log = jsonLogger((l) => process.stderr.write(l), opts.logLevel as Level, { service: 'opendojo' });
       const rate = parsePositiveFlag(opts.rate, 'rate');
+      if (opts.redis) await assertRedisReachable(opts.redis);
       const service = await startService({
         port: parseIntFlag(opts.port, 'port', 0, 65535),
         host: opts.host,
@@ -41,14 +69,7 @@ export function registerServe(program: Command): void {
         log,
       });
       process.stdout.write(`opendojo serving on ${service.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info('shutting down', { signal });
-          void service.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await untilStopped(() => service.close(), log);
     });
 
   program
@@ -63,13 +84,10 @@ export function registerServe(program: Command): void {
     .action(async (opts: { database: string; redis: string; concurrency: string; lockMs: string; name?: string; logLevel: string }) => {
       if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new InputError('worker', [{ path: 'log-level', message: `must be one of ${LEVELS.join(', ')}` }]);
       const log = jsonLogger((l) => process.stderr.write(l), opts.logLevel as Level, { service: 'opendojo-worker', ...(opts.name ? { worker: opts.name } : {}) });
+      await assertRedisReachable(opts.redis);
       const worker = await startWorker({ database: opts.database, redis: opts.redis, concurrency: parseIntFlag(opts.concurrency, 'concurrency', 1, 1000), lockMs: parseIntFlag(opts.lockMs, 'lock-ms', 500, 600_000), log, ...(opts.name ? { name: opts.name } : {}) });
       process.stdout.write('opendojo worker ready\n');
-      await new Promise<void>((resolve) => {
-        const stop = () => void worker.close().then(resolve, resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped(() => worker.close(), log);
     });
 
   const admin = program.command('admin').description('Administration on the service’s database directly (not over HTTP)');
