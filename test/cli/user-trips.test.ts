@@ -75,3 +75,24 @@ test('compare --system takes a spec file (with a count) and matches simulating t
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /examples\/nope\.yaml: no such file/);
 });
+
+test("npm start's comparison says in its header what differs between the rows; a like-for-like one says nothing", () => {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const args = start.split(/\s+/).slice(2); // node bin/opendojo.js …
+  const r = cli(...args, '--workers', '1');
+  assert.equal(r.status, 0, r.stderr);
+  const [, header, , columns] = r.stdout.split('\n');
+  assert.match(header!, /^Not like for like: the rows differ in devices \(1,024 vs 120\) and global batch \(1,536 vs [\d,]+\)/);
+  assert.match(columns!, /\bdevices\s+batch\b/);
+  const same = cli('compare', 'examples/gpt3-175b-a100.yaml', '--system', 'dgx-h100-80gb');
+  assert.equal(same.status, 0, same.stderr);
+  assert.doesNotMatch(same.stdout, /Not like for like/);
+});
+
+test('memory and sizes are decimal GB everywhere in CLI output (no GiB/MiB/KiB)', () => {
+  for (const args of [['systems', 'dgx-a100-80gb'], ['systems', 'dojo-exapod'], ['simulate', 'examples/gpt3-175b-a100.yaml'], ['validate']]) {
+    const r = cli(...args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout.replace(/\S*-\d+[GMK]iB\S*/g, '') /* calibration row ids name NCCL message sizes */, /\b\d[\d.,]*\s?[GMK]iB\b/, `${args.join(' ')} prints binary units`);
+  }
+});

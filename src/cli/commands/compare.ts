@@ -110,22 +110,35 @@ async function rowFor(loaded: LoadedScenario, target: Target | undefined, worker
   return { ...base, planSource: 'searched', report, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
+/** What differs between the rows besides the system (device count, global batch), or undefined
+ * when every row runs the same batch on the same number of devices. */
+function unlikeFor(rows: CompareRow[]): string | undefined {
+  const distinct = (xs: number[]) => [...new Set(xs)];
+  const devices = distinct(rows.map((r) => r.devices));
+  const batches = distinct(rows.flatMap((r) => (r.report ? [r.report.plan.globalBatch] : [])));
+  const parts = [
+    ...(devices.length > 1 ? [`devices (${devices.map(f.int).join(' vs ')})`] : []),
+    ...(batches.length > 1 ? [`global batch (${batches.map(f.int).join(' vs ')})`] : []),
+  ];
+  return parts.length ? `Not like for like: the rows differ in ${parts.join(' and ')}; per-device and per-token figures (MFU, $/1M) compare fairly, totals do not.` : undefined;
+}
+
 function renderCompare(title: string, rows: CompareRow[], unit: 'tokens' | 'samples'): string {
   const throughput = (r: StepReport) => (unit === 'tokens' ? (r.tokensPerSecond ?? 0) : r.samplesPerSecond);
   const first = rows[0]?.report;
   const right = (header: string) => ({ header, align: 'right' as const });
-  const columns = [{ header: 'system' }, right('devices'), { header: 'plan' }, { header: 'source' }, right('step time'), right(`${unit}/s`), right('MFU'), right('memory/device'), { header: 'fits' }, right('IT power'), right(`$/1M ${unit}`), right('vs first')];
+  const columns = [{ header: 'system' }, right('devices'), right('batch'), { header: 'plan' }, { header: 'source' }, right('step time'), right(`${unit}/s`), right('MFU'), right('memory/device'), { header: 'fits' }, right('IT power'), right(`$/1M ${unit}`), right('vs first')];
   const table = f.table(
     columns,
     rows.map((row) => {
       const r = row.report;
-      const head = [row.system, f.int(row.devices)];
-      if (!r) return [...head, '(no plan fits)', row.planSource, '', '', '', '', '', '', '', ''];
-      return [...head, f.compactPlan(r.plan), row.planSource, f.seconds(r.stepTimeSeconds), f.int(throughput(r)), f.percent(r.mfu), f.gb(r.peakMemoryBytesPerDevice), r.fits ? 'yes' : 'no', f.watts(r.power.itPowerW), f.usd(r.cost.costPerMillionUnitsUsd), first ? `${(throughput(r) / throughput(first)).toFixed(2)}×` : ''];
+      if (!r) return [row.system, f.int(row.devices), '', '(no plan fits)', row.planSource, '', '', '', '', '', '', '', ''];
+      return [row.system, f.int(row.devices), f.int(r.plan.globalBatch), f.compactPlan(r.plan), row.planSource, f.seconds(r.stepTimeSeconds), f.int(throughput(r)), f.percent(r.mfu), f.gb(r.peakMemoryBytesPerDevice), r.fits ? 'yes' : 'no', f.watts(r.power.itPowerW), f.usd(r.cost.costPerMillionUnitsUsd), first ? `${(throughput(r) / throughput(first)).toFixed(2)}×` : ''];
     }),
   );
   const notes = rows.filter((r) => r.note).map((r) => `  - ${r.system}: ${r.note}`);
-  return [title, table, `"vs first": ${unit}/s relative to the first row.`, ...(notes.length ? [`Notes\n${notes.join('\n')}`] : [])].join('\n\n');
+  const differs = unlikeFor(rows);
+  return [differs ? `${title}\n${differs}` : title, table, `"vs first": ${unit}/s relative to the first row.`, ...(notes.length ? [`Notes\n${notes.join('\n')}`] : [])].join('\n\n');
 }
 
 export function registerCompare(program: Command, emit: f.Emit): void {

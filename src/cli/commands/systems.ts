@@ -73,8 +73,9 @@ function renderList(list: SystemSummary[]): string {
   return [table, 'Per device unless noted; PFLOP/s is bf16 peak at the default device count. `opendojo systems NAME` shows one preset in full.', ...sources].join('\n\n');
 }
 
-const bytesIEC = (b: number) => {
-  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+/** Decimal units (GB = 10⁹ bytes), as memory is everywhere else in the CLI's output. */
+const bytesDecimal = (b: number) => {
+  const units: [number, string][] = [[1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
   const [scale, unit] = units.find(([s]) => b >= s) ?? [1, 'B'];
   return `${f.num(b / scale)} ${unit}`;
 };
@@ -119,7 +120,7 @@ function renderDetail(d: ReturnType<typeof detail>): string {
     s.tiers.map((t) => {
       const a = t.efficiencyCurve[0]!;
       const b = t.efficiencyCurve[t.efficiencyCurve.length - 1]!;
-      return [t.name, t.domainDevices ? String(t.domainDevices) : 'all', f.num(t.bandwidthGBpsPerDirection), `${f.num(t.latencyUs)} µs`, t.inNetworkReduction ? 'yes' : 'no', f.num(t.powerWPerDevice), `${f.percent(a[1])} at ${bytesIEC(a[0])} … ${f.percent(b[1])} at ${bytesIEC(b[0])}`];
+      return [t.name, t.domainDevices ? String(t.domainDevices) : 'all', f.num(t.bandwidthGBpsPerDirection), `${f.num(t.latencyUs)} µs`, t.inNetworkReduction ? 'yes' : 'no', f.num(t.powerWPerDevice), `${f.percent(a[1])} at ${bytesDecimal(a[0])} … ${f.percent(b[1])} at ${bytesDecimal(b[0])}`];
     }),
     '  ',
   );
