@@ -99,9 +99,14 @@ export function blockBody(x: Excerpt, run: Run): string {
 export const maskVolatile = (text: string): string =>
   text.replace(/ in \d+(\.\d+)? s on \d+ worker/g, ' in ‹t› s on ‹n› worker').replace(/"elapsedSeconds": [\d.e-]+/g, '"elapsedSeconds": ‹t›');
 
-/** The page with every generated block rewritten from `run`. */
+/** The page with every generated block rewritten from `run` (a block that differs only in
+ * timings is left as it is, so regenerating does not churn the diff). */
 export function regenerate(page: string, name: string, run: (command: string) => Run): string {
   let out = page;
-  for (const x of findExcerpts(page, name).reverse()) out = out.slice(0, x.start) + blockBody(x, run(x.command)) + out.slice(x.end);
+  for (const x of findExcerpts(page, name).reverse()) {
+    const shown = page.slice(x.start, x.end);
+    const body = blockBody(x, run(x.command));
+    if (maskVolatile(body) !== maskVolatile(shown)) out = out.slice(0, x.start) + body + out.slice(x.end);
+  }
   return out;
 }
