@@ -178,7 +178,9 @@ test('an invalid config fails naming the key and what is allowed', () => {
   assert.equal(issues({ fusionHeads: 24 })[0]?.path, 'model.fusionHeads');
   assert.match(issues({ backbone: 'resnet50' })[0]?.message ?? '', /regnety-8gf/);
   assert.match(issues({ fusionTokenStride: 4 })[0]?.message ?? '', /8, 16, 32, 64/);
-  assert.equal(issues({ lidar: true })[0]?.path, 'model', 'strict: unknown keys are rejected');
+  // Strict: an unknown key is rejected, named by its own path with the allowed keys listed.
+  assert.equal(issues({ lidar: true })[0]?.path, 'model.lidar');
+  assert.match(issues({ lidar: true })[0]?.message ?? '', /unknown key; allowed: kind, name, cameras/);
 });
 
 const doc = readFileSync(join(root, 'docs', 'video-network.md'), 'utf8');
