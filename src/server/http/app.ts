@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InputError } from '../../common/errors.js';
 import type { Logger } from '../../service/api/logger.js';
 import { KeyVerifier } from './auth.js';
+import { scanJson } from './parse-limits.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { ROUTES, type Deps, type Route } from './routes.js';
@@ -79,6 +80,9 @@ export function createHandler(deps: Deps, log: Logger, opts: AppOptions = {}) {
         if (route.body) {
           const type = String(req.headers['content-type'] ?? '');
           if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpProblem(415, 'Unsupported Media Type', 'send the body as application/json');
+          // Before JSON.parse: what follows it walks the tree recursively.
+          const tooBig = scanJson(text);
+          if (tooBig.length) throw new HttpProblem(400, 'Bad Request', 'the body is over the structure limits', tooBig);
           try {
             body = JSON.parse(text);
           } catch (e) {

@@ -11,6 +11,7 @@ import type { JobState } from '../../service/scheduler/scheduler.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
 import type { Ctx, Deps } from './types.js';
+import { scanYaml } from './parse-limits.js';
 import { HttpProblem, sendJson } from './problem.js';
 import { streamEvents } from './sse.js';
 
@@ -121,6 +122,11 @@ export const ROUTES: Route[] = [
       const key = req.headers['idempotency-key'];
       const idem = typeof key === 'string' ? key : null;
       if (idem !== null && !/^[\w.:-]{1,100}$/.test(idem)) throw new HttpProblem(400, 'Bad Request', 'invalid Idempotency-Key', [issue('Idempotency-Key', 'must be 1–100 characters of letters, digits, `.`, `_`, `:` and `-`')]);
+      const scenario = (body as { scenario?: unknown } | null)?.scenario;
+      if (typeof scenario === 'string') {
+        const tooBig = scanYaml(scenario, 'scenario');
+        if (tooBig.length) throw new InputError('job', tooBig);
+      }
       const { job, created } = await d.controller.submit(principal!.tenantId!, body, idem);
       sendJson(res, created ? 201 : 200, jobView(job, d.controller.now()), { location: `/v1/jobs/${job.id}` });
     },
