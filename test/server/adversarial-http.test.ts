@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, createTenant, smallJob, testService, type Reply, type TestService } from './helpers.js';
+import { call, createTenant, smallJob, testService, waitFor, type Reply, type TestService } from './helpers.js';
 
 function assertProblem(r: Reply, status: number, mention: RegExp, what: string): void {
   assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
@@ -77,7 +77,7 @@ describe('issue 13: the HTTP front against hostile tenants', () => {
     assertProblem(r, 400, /percent|encoding/i, '/v1/jobs/%E0%A4%A');
   });
 
-  it('13.10 and 13.4 (stream side): a malformed Last-Event-ID is a 400; a valid stream ends with `event: end`', async () => {
+  it('13.10 and scope 4: a malformed Last-Event-ID is a 400; a valid stream ends with `event: end`', async () => {
     const job = await call(t.url, 'POST', '/v1/jobs', a.key, smallJob(20));
     assert.equal(job.status, 201);
     for (const bad of ['1.5', '9223372036854775808', '-1', 'abc', '']) {
@@ -111,8 +111,14 @@ describe('issue 13: the HTTP front against hostile tenants', () => {
       assert.ok((await healthMs(t.url)) < 500);
     } finally {
       for (const s of streams) s.close();
-      await call(t.url, 'POST', `/v1/jobs/${job.body.id}/cancel`, a.key);
     }
+    // Closed streams give their slots back.
+    await waitFor('a slot after the streams closed', async () => {
+      const s = await openStream(t.url, `/v1/jobs/${job.body.id}/events`, a.key);
+      s.close();
+      return s.status === 200;
+    }, 5_000, 100);
+    await call(t.url, 'POST', `/v1/jobs/${job.body.id}/cancel`, a.key);
   });
 
   it('13.11: a foreign tenant query parameter is a 404 on every route that takes one', async () => {

@@ -9,12 +9,16 @@ import { KeyVerifier } from './auth.js';
 import { scanJson } from './parse-limits.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
-import { ROUTES, type Deps, type Route } from './routes.js';
+import { ROUTES, type Route } from './routes.js';
+import { StreamGate, type StreamLimits } from './stream-gate.js';
+import type { Deps, ServiceDeps } from './types.js';
 
-export interface AppOptions {
+export interface AppOptions extends StreamLimits {
   maxBodyBytes?: number;
   ratePerSecond?: number;
   rateBurst?: number;
+  /** Requests per second with a missing or invalid key, per client address (bursts of 4×). */
+  authFailuresPerSecond?: number;
 }
 
 interface Compiled {
@@ -28,6 +32,9 @@ const compiled: Compiled[] = ROUTES.map((route) => {
   const re = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, (_m, n: string) => (names.push(n), '([^/]+)'))}$`);
   return { route, re, names };
 });
+
+/** Input errors in these parts of a request are 400s; in a body, 422s. */
+const BAD_REQUEST_ORIGINS = new Set(['query', 'header', 'path']);
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
@@ -44,7 +51,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function createHandler(deps: Deps, log: Logger, opts: AppOptions = {}) {
+export function createHandler(service: ServiceDeps, log: Logger, opts: AppOptions = {}) {
+  const deps: Deps = { ...service, streams: new StreamGate(opts) };
   const verifier = new KeyVerifier(deps.store);
   const limiter = new RateLimiter(opts.ratePerSecond ?? 100, opts.rateBurst ?? 200);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -93,7 +101,7 @@ export function createHandler(deps: Deps, log: Logger, opts: AppOptions = {}) {
       await route.handle({ req, res, params, query: url.searchParams, body, principal, requestId }, deps);
     } catch (e) {
       if (e instanceof HttpProblem) sendProblem(res, e, requestId);
-      else if (e instanceof InputError) sendProblem(res, new HttpProblem(e.origin === 'query' ? 400 : 422, e.origin === 'query' ? 'Bad Request' : 'Unprocessable Content', `invalid ${e.origin}`, e.issues), requestId);
+      else if (e instanceof InputError) sendProblem(res, new HttpProblem(BAD_REQUEST_ORIGINS.has(e.origin) ? 400 : 422, BAD_REQUEST_ORIGINS.has(e.origin) ? 'Bad Request' : 'Unprocessable Content', `invalid ${e.origin}`, e.issues), requestId);
       else {
         log.error('request failed', { requestId, error: e instanceof Error ? e.stack : String(e) });
         sendProblem(res, new HttpProblem(500, 'Internal Server Error', `request ${requestId} failed; see the server log`), requestId);

@@ -11,6 +11,7 @@ import type { JobState } from '../../service/scheduler/scheduler.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
 import type { Ctx, Deps } from './types.js';
+import { resumeAfter } from './last-event-id.js';
 import { scanYaml } from './parse-limits.js';
 import { HttpProblem, sendJson } from './problem.js';
 import { streamEvents } from './sse.js';
@@ -165,15 +166,16 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', path: '/v1/jobs/{id}/events', summary: 'A job’s events: JSON (after=N), or a live Server-Sent Events stream with Accept: text/event-stream (resumes from Last-Event-ID)', tag: 'jobs', auth: 'any',
     query: z.object({ after: z.coerce.number().int().min(0).default(0) }).strict(),
-    responses: { '200': 'Events (state transitions with reasons, pending reasons, starts, checkpoints, progress, failures, completion)', '404': 'No such job for this tenant' },
+    responses: { '200': 'Events (state transitions with reasons, pending reasons, starts, checkpoints, progress, failures, completion)', '400': 'Malformed Last-Event-ID', '404': 'No such job for this tenant', '429': 'Too many open streams (Retry-After)' },
     handle: async (ctx, d) => {
       const { after } = parseQuery(z.object({ after: z.coerce.number().int().min(0).default(0) }).strict(), ctx.query);
       const scope = scopeOf(ctx.principal);
       const job = await d.store.job(scope, ctx.params.id!);
       if (!job) throw notFound('such job');
       if (String(ctx.req.headers.accept ?? '').includes('text/event-stream')) {
-        const last = Number(ctx.req.headers['last-event-id'] ?? after);
-        return streamEvents(ctx, d, scope, job.id, Number.isFinite(last) ? last : 0);
+        const from = resumeAfter(ctx.req.headers['last-event-id'], after);
+        const release = d.streams.acquire(ctx.principal!.tenantId ?? 'admin');
+        return streamEvents(ctx, d, scope, job.id, from, release);
       }
       const events = await d.store.events(scope, job.id, after);
       sendJson(ctx.res, 200, { events: events.map(eventView), next: events.length ? events[events.length - 1]!.id : after });

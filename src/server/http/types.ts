@@ -4,6 +4,7 @@ import type { Controller } from '../../service/api/controller.js';
 import type { LedgerView } from '../../service/api/ledger-view.js';
 import type { Store } from '../../service/store/store.js';
 import type { Principal } from './auth.js';
+import type { StreamGate } from './stream-gate.js';
 
 export interface Ctx {
   req: IncomingMessage;
@@ -15,7 +16,8 @@ export interface Ctx {
   requestId: string;
 }
 
-export interface Deps {
+/** What the service hands the HTTP front. */
+export interface ServiceDeps {
   store: Store;
   controller: Controller;
   ledger: LedgerView;
@@ -24,3 +26,8 @@ export interface Deps {
   shuttingDown: () => boolean;
 }
 
+
+/** What handlers get: the service's parts and the front's own shared state. */
+export interface Deps extends ServiceDeps {
+  streams: StreamGate;
+}
