@@ -129,6 +129,38 @@ describe('issue 13: the HTTP front against hostile tenants', () => {
     const own = await call(t.url, 'GET', `/v1/invoices?tenant=${a.id}`, a.key);
     assert.equal(own.status, 200);
   });
+
+  it('13.11: keys are listed, revoked and rotated; a tenant acts only on its own keys', async () => {
+    const extra = await call(t.url, 'POST', `/v1/tenants/${a.id}/keys`, t.admin);
+    const extraKey = extra.body.apiKey as string;
+    const extraId = extraKey.split('_')[1]!;
+    const listed = await call(t.url, 'GET', '/v1/keys', a.key);
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.keys.map((k: { tenant: string }) => k.tenant), [a.id, a.id]);
+    assert.ok(!JSON.stringify(listed.body).includes('sha256'), 'no hashes listed');
+    // B cannot see, revoke or rotate A's key: 404 as for an unknown id.
+    for (const op of ['revoke', 'rotate']) assertProblem(await call(t.url, 'POST', `/v1/keys/${extraId}/${op}`, b.key), 404, /no such key/, `B ${op}s A's key`);
+    assert.equal((await call(t.url, 'GET', '/v1/me', extraKey)).status, 200, 'still live');
+    // Rotation: the new key works, the old one stops at once.
+    const rotated = await call(t.url, 'POST', `/v1/keys/${extraId}/rotate`, a.key);
+    assert.equal(rotated.status, 201);
+    assert.equal(rotated.body.revoked.id, extraId);
+    assert.ok(rotated.body.revoked.revokedAt);
+    assert.equal((await call(t.url, 'GET', '/v1/me', extraKey)).status, 401, 'the rotated-out key is refused');
+    const fresh = rotated.body.apiKey as string;
+    assert.equal((await call(t.url, 'GET', '/v1/me', fresh)).body.tenant.id, a.id);
+    assertProblem(await call(t.url, 'POST', `/v1/keys/${extraId}/rotate`, a.key), 409, /already revoked/, 'rotating a revoked key');
+    // The admin revokes the new key; revoking again is idempotent.
+    const freshId = fresh.split('_')[1]!;
+    const revoked = await call(t.url, 'POST', `/v1/keys/${freshId}/revoke`, t.admin);
+    assert.equal(revoked.status, 200);
+    assert.equal((await call(t.url, 'POST', `/v1/keys/${freshId}/revoke`, t.admin)).body.key.revokedAt, revoked.body.key.revokedAt);
+    assert.equal((await call(t.url, 'GET', '/v1/me', fresh)).status, 401);
+    assert.equal((await call(t.url, 'GET', '/v1/me', a.key)).status, 200, 'the other key is untouched');
+    // The last admin key cannot be revoked.
+    const adminId = t.admin.split('_')[1]!;
+    assertProblem(await call(t.url, 'POST', `/v1/keys/${adminId}/revoke`, t.admin), 409, /last admin key/, 'last admin key');
+  });
 });
 
 // Its own service: the burst of bad keys blocks this address's uncached lookups for a while.

@@ -51,10 +51,24 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A path parameter, percent-decoded; malformed encoding is the client's error (400). */
+function decodePathSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InputError('path', [{ path: name, message: `is not valid percent-encoding: ${JSON.stringify(raw.slice(0, 60))}` }]);
+  }
+}
+
 export function createHandler(service: ServiceDeps, log: Logger, opts: AppOptions = {}) {
-  const deps: Deps = { ...service, streams: new StreamGate(opts) };
-  const verifier = new KeyVerifier(deps.store);
+  const verifier = new KeyVerifier(service.store);
+  const deps: Deps = { ...service, streams: new StreamGate(opts), keys: verifier };
   const limiter = new RateLimiter(opts.ratePerSecond ?? 100, opts.rateBurst ?? 200);
+  // Missing and invalid keys are counted per client address and refused before the key lookup
+  // once over the rate; a key verified recently passes regardless, so a good client behind the
+  // same address is held up only for keys it has not used in the last few seconds.
+  const authFailureRate = opts.authFailuresPerSecond ?? 5;
+  const authFailures = new RateLimiter(authFailureRate, 4 * authFailureRate);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -63,7 +77,12 @@ export function createHandler(service: ServiceDeps, log: Logger, opts: AppOption
     res.setHeader('x-request-id', requestId);
     let route: Route | undefined;
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        throw new HttpProblem(400, 'Bad Request', 'the request target is not a valid URL path');
+      }
       let params: Record<string, string> = {};
       const matches = compiled.filter((c) => c.re.test(url.pathname));
       const hit = matches.find((c) => c.route.method === req.method);
@@ -73,14 +92,26 @@ export function createHandler(service: ServiceDeps, log: Logger, opts: AppOption
       }
       route = hit.route;
       const m = hit.re.exec(url.pathname)!;
-      params = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      params = Object.fromEntries(hit.names.map((n, i) => [n, decodePathSegment(n, m[i + 1]!)]));
       let principal = null;
       if (route.auth !== 'none') {
-        principal = await verifier.verify(req.headers.authorization);
-        if (!principal) throw new HttpProblem(401, 'Unauthorized', 'send a valid API key as `Authorization: Bearer odk_…`', [], { 'www-authenticate': 'Bearer' });
+        const client = req.socket.remoteAddress ?? 'unknown';
+        principal = verifier.cachedValid(req.headers.authorization) ?? null;
+        if (!principal) {
+          const wait = authFailures.wait(client);
+          if (wait > 0) throw new HttpProblem(429, 'Too Many Requests', `over ${authFailureRate} requests/s with a missing or invalid API key from this address`, [], { 'retry-after': String(Math.ceil(wait)) });
+          principal = await verifier.verify(req.headers.authorization);
+        }
+        if (!principal) {
+          authFailures.take(client);
+          throw new HttpProblem(401, 'Unauthorized', 'send a valid API key as `Authorization: Bearer odk_…`', [], { 'www-authenticate': 'Bearer' });
+        }
         const wait = limiter.take(principal.keyId);
         if (wait > 0) throw new HttpProblem(429, 'Too Many Requests', `over ${limiter.ratePerSecond} requests/s for this key`, [], { 'retry-after': String(Math.ceil(wait)) });
         if (route.auth === 'admin' && principal.role !== 'admin') throw new HttpProblem(403, 'Forbidden', 'this needs an admin key');
+        // Another tenant's id in a query answers like an unknown one, on every route.
+        const named = url.searchParams.getAll('tenant');
+        if (principal.role === 'tenant' && named.some((t) => t !== principal!.tenantId)) throw new HttpProblem(404, 'Not Found', 'no such tenant');
       }
       let body: unknown;
       if (req.method === 'POST' || req.method === 'PATCH') {

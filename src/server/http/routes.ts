@@ -10,26 +10,15 @@ import { entryView, eventView, invoiceView, jobView, tenantView, totalsView } fr
 import type { JobState } from '../../service/scheduler/scheduler.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
-import type { Ctx, Deps } from './types.js';
+import type { Ctx, Deps, Route } from './types.js';
+import { KEY_ROUTES } from './key-routes.js';
 import { resumeAfter } from './last-event-id.js';
 import { scanYaml } from './parse-limits.js';
 import { HttpProblem, sendJson } from './problem.js';
 import { streamEvents } from './sse.js';
 
-export type { Ctx, Deps };
+export type { Ctx, Deps, Route };
 
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  summary: string;
-  tag: string;
-  auth: 'none' | 'any' | 'admin';
-  body?: z.ZodType;
-  query?: z.ZodType;
-  /** Response description for the OpenAPI document. */
-  responses: Record<string, string>;
-  handle: (ctx: Ctx, deps: Deps) => Promise<void>;
-}
 
 const JOB_STATES: readonly JobState[] = ['queued', 'admitted', 'placing', 'running', 'preempted', 'recovering', 'succeeded', 'failed', 'cancelled'];
 const scopeOf = (p: Principal | null) => (p?.role === 'admin' ? null : p!.tenantId!);
@@ -112,7 +101,7 @@ export const ROUTES: Route[] = [
       if (!(await d.store.getTenant(params.id!))) throw notFound('such tenant');
       const key = newKey();
       await d.store.createApiKey({ id: key.id, tenantId: params.id!, role: 'tenant', secretSha256: key.sha256, label: null });
-      sendJson(res, 201, { apiKey: key.token });
+      sendJson(res, 201, { apiKey: key.token, keyId: key.id });
     },
   },
   {
@@ -244,5 +233,6 @@ export const ROUTES: Route[] = [
       sendJson(res, 200, r);
     },
   },
+  ...KEY_ROUTES,
 ];
 
