@@ -72,9 +72,13 @@ describe('issue 13: the HTTP front against hostile tenants', () => {
     assertProblem(r, r.status, /deep|depth|nest/i, 'nesting');
   });
 
-  it('13.10: malformed percent-encoding in a path is a 400 problem', async () => {
+  it('13.10: malformed percent-encoding and NUL in a path, query or body are 400 problems', async () => {
     const r = await call(t.url, 'GET', '/v1/jobs/%E0%A4%A', a.key);
     assertProblem(r, 400, /percent|encoding/i, '/v1/jobs/%E0%A4%A');
+    // Found by the fuzz property: NUL cannot be stored in PostgreSQL text, so it is refused up front.
+    assertProblem(await call(t.url, 'GET', '/v1/jobs/%00', a.key), 400, /NUL/, '/v1/jobs/%00');
+    assertProblem(await call(t.url, 'GET', '/v1/jobs?state=%00', a.key), 400, /NUL/, '?state=%00');
+    assertProblem(await call(t.url, 'POST', '/v1/jobs', a.key, '{"model":"gpt3\\u0000","resources":{"tiles":6}}'), 400, /NUL/, 'NUL in a body string');
   });
 
   it('13.10 and scope 4: a malformed Last-Event-ID is a 400; a valid stream ends with `event: end`', async () => {

@@ -53,11 +53,19 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 /** A path parameter, percent-decoded; malformed encoding is the client's error (400). */
 function decodePathSegment(name: string, raw: string): string {
+  let text: string;
   try {
-    return decodeURIComponent(raw);
+    text = decodeURIComponent(raw);
   } catch {
     throw new InputError('path', [{ path: name, message: `is not valid percent-encoding: ${JSON.stringify(raw.slice(0, 60))}` }]);
   }
+  if (text.includes('\0')) throw new InputError('path', [{ path: name, message: 'must not contain the NUL character (%00)' }]);
+  return text;
+}
+
+/** PostgreSQL text cannot hold NUL, so a NUL anywhere in the query is refused up front. */
+function refuseNulInQuery(q: URLSearchParams): void {
+  for (const [k, v] of q) if (k.includes('\0') || v.includes('\0')) throw new InputError('query', [{ path: k.replace(/\0/g, '%00'), message: 'must not contain the NUL character (%00)' }]);
 }
 
 export function createHandler(service: ServiceDeps, log: Logger, opts: AppOptions = {}) {
@@ -83,6 +91,7 @@ export function createHandler(service: ServiceDeps, log: Logger, opts: AppOption
       } catch {
         throw new HttpProblem(400, 'Bad Request', 'the request target is not a valid URL path');
       }
+      refuseNulInQuery(url.searchParams);
       let params: Record<string, string> = {};
       const matches = compiled.filter((c) => c.re.test(url.pathname));
       const hit = matches.find((c) => c.route.method === req.method);

@@ -44,8 +44,11 @@ export function scanJson(text: string, field = '', limits = JSON_BODY_LIMITS): I
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
+      if (c === '\\') {
+        // PostgreSQL's jsonb and text cannot hold NUL: refuse it here rather than fail on store.
+        if (text.startsWith('u0000', i + 1)) return [{ path: field, message: 'a string holds the NUL character (\\u0000), which is not allowed' }];
+        i++;
+      } else if (c === '"') inString = false;
     } else if (c === '"') inString = true;
     else if (c === ':') keys++;
     else if (OPEN.has(c)) maxDepth = Math.max(maxDepth, ++depth);
