@@ -1,7 +1,10 @@
 // Load benchmark of the training service on loopback: a real `opendojo serve` process on the
 // embedded database, driven by autocannon from this process. Reports sustained requests per
 // second and latency percentiles for job submission (a durable insert plus a scheduling pass)
-// and for status reads. Not a test: figures go in notes. Usage: node dist/bench/api.js [seconds]
+// and for status reads, then a mixed phase (issue 13 scope 10): jobs running while two tenants
+// submit at once and a probe reads /health, reporting each tenant's submit p99 and /health p99
+// (targets: submit ≤ 250 ms, /health ≤ 50 ms). Not a test: figures go in notes.
+// Usage: node dist/bench/api.js [seconds]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +51,18 @@ try {
   const statusAfter = report('status (queued)', await autocannon({ url: `${url}/v1/jobs/${first.id}`, connections: 20, duration: seconds, headers }));
   const list = (await (await fetch(`${url}/v1/jobs?limit=1`, { headers })).json()) as { counts: unknown };
   process.stdout.write(`jobs held at the end: ${JSON.stringify(list.counts)}\n`);
-  process.stdout.write(`${JSON.stringify({ status, submit, statusAfter })}\n`);
+
+  // Mixed: two more tenants, each with jobs running, submit concurrently while /health is probed.
+  const keys: string[] = [];
+  for (const name of ['bench-a', 'bench-b']) {
+    const k = (await post('/v1/tenants', admin, { name })).apiKey as string;
+    for (let i = 0; i < 4; i++) await post('/v1/jobs', k, { ...JSON.parse(spec), name: `${name}-running-${i}`, resources: { tiles: 6 } });
+    keys.push(k);
+  }
+  const submitAs = (k: string) => autocannon({ url: `${url}/v1/jobs`, method: 'POST', connections: 5, duration: seconds, headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, body: spec });
+  const [submitA, submitB, health] = await Promise.all([submitAs(keys[0]!), submitAs(keys[1]!), autocannon({ url: `${url}/health`, connections: 2, duration: seconds })]);
+  const mixed = { submitA: report('mixed submit A', submitA), submitB: report('mixed submit B', submitB), health: report('mixed /health', health) };
+  process.stdout.write(`${JSON.stringify({ status, submit, statusAfter, mixed })}\n`);
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

@@ -3,6 +3,7 @@
 // least one field. Valid variations may succeed (2xx). Seeded, so a failure replays.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'node:http';
 import fc from 'fast-check';
 import { call, createTenant, smallJob, testService, type Reply, type TestService } from './helpers.js';
 
@@ -32,7 +33,38 @@ const hostileText = fc.oneof(
   fc.integer({ min: 1, max: 3000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
   fc.constant('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}'),
   fc.constant('{"model":"gpt3-1.7b","scenario":"a: &a [*a]"}'),
+  fc.constant('{"model":"gpt3\\u0000","resources":{"tiles":6}}'),
 );
+
+/** A raw request (the path is sent as is, percent signs and all), with its reply parsed. */
+function rawRequest(url: string, method: string, path: string, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url + path, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // SSE or empty
+        }
+        resolve({ status: res.statusCode ?? 0, body, headers: new Headers(Object.entries(res.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)] as [string, string]]))) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Path segments with stray `%`, broken UTF-8 escapes and encoded slashes. */
+const hostileSegment = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9%._~!$&'()*+,;=:@-]{1,30}$/),
+  fc.constantFrom('%E0%A4%A', '%', '%%', '%zz', '%C0%AF', '%ED%A0%80', '%2F..%2F', '%00', 'job_%FF'),
+);
+/** Header values: any visible ASCII or Latin-1 text (what a client can put on the wire). */
+const headerValue = fc.stringMatching(/^[\x20-\x7e\xa0-\xff]{0,80}$/);
 
 describe('hostile input never reaches a 5xx', () => {
   let t: TestService;
@@ -67,6 +99,25 @@ describe('hostile input never reaches a 5xx', () => {
     );
     const polluted = ({} as Record<string, unknown>).polluted;
     assert.equal(polluted, undefined, 'no prototype pollution');
+  });
+
+  it('raw hostile paths and header values on every GET route', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileSegment, headerValue, headerValue, fc.constantFrom('/v1/jobs/{s}', '/v1/jobs/{s}/events', '/v1/keys?tenant={s}', '/v1/usage?tenant={s}', '/{s}', '/v1/jobs?state={s}'), async (seg, h1, h2, shape) => {
+        const path = shape.replace('{s}', seg);
+        const variants: Record<string, string>[] = [
+          { authorization: `Bearer ${key}`, accept: 'text/event-stream', 'last-event-id': h1 },
+          { authorization: `Bearer ${key}`, 'idempotency-key': h1, 'content-type': h2 },
+          { authorization: h1 },
+        ];
+        for (const headers of variants) {
+          const r = await rawRequest(t.url, 'GET', path, headers);
+          if (r.status === 200 && typeof r.body === 'string') continue; // a live stream of a real job id cannot occur here
+          checkReply(r, `GET ${path} ${JSON.stringify(headers).slice(0, 160)}`);
+        }
+      }),
+      { numRuns: 80, seed: SEED },
+    );
   });
 
   it('hostile queries, headers and paths', async () => {

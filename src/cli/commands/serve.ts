@@ -50,9 +50,12 @@ export function registerServe(program: Command): void {
     .option('--speedup <x>', 'virtual seconds per wall second (default 3600, or what the store already uses)')
     .option('--rate <n>', 'requests per second per API key', '100')
     .option('--max-body-kb <n>', 'largest request body, KiB', '256')
+    .option('--max-streams-per-tenant <n>', 'open event streams per tenant', '16')
+    .option('--max-streams <n>', 'open event streams on this server', '256')
+    .option('--auth-failure-rate <n>', 'requests per second with a missing or invalid key, per client address', '5')
     .option('--log-level <level>', `one of ${LEVELS.join(', ')}`, 'info')
     .addHelpText('after', '\nExamples:\n  opendojo admin create-key --data-dir .opendojo   # once: prints the admin key\n  opendojo serve --port 8080 --data-dir .opendojo\n  opendojo serve --port 8080 --database postgres://postgres@127.0.0.1:5432/opendojo --redis redis://127.0.0.1:6379\n')
-    .action(async (opts: { port: string; host: string; dataDir: string; database?: string; redis?: string; speedup?: string; rate: string; maxBodyKb: string; logLevel: string }) => {
+    .action(async (opts: { port: string; host: string; dataDir: string; database?: string; redis?: string; speedup?: string; rate: string; maxBodyKb: string; maxStreamsPerTenant: string; maxStreams: string; authFailureRate: string; logLevel: string }) => {
       if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new InputError('serve', [{ path: 'log-level', message: `must be one of ${LEVELS.join(', ')}` }]);
       const log = jsonLogger((l) => process.stderr.write(l), opts.logLevel as Level, { service: 'opendojo' });
       const rate = parsePositiveFlag(opts.rate, 'rate');
@@ -66,6 +69,9 @@ export function registerServe(program: Command): void {
         ratePerSecond: rate,
         rateBurst: Math.max(1, 2 * rate),
         maxBodyBytes: parseIntFlag(opts.maxBodyKb, 'max-body-kb', 1, 1 << 20) * 1024,
+        maxStreamsPerTenant: parseIntFlag(opts.maxStreamsPerTenant, 'max-streams-per-tenant', 1, 100_000),
+        maxStreams: parseIntFlag(opts.maxStreams, 'max-streams', 1, 1_000_000),
+        authFailuresPerSecond: parsePositiveFlag(opts.authFailureRate, 'auth-failure-rate'),
         log,
       });
       process.stdout.write(`opendojo serving on ${service.url}\n`);

@@ -8,6 +8,14 @@ export class RateLimiter {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
+  /** The seconds until `key` has a token (0 if it has one now), without taking it. */
+  wait(key: string): number {
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.now() - b.at) / 1000) * this.ratePerSecond);
+    return tokens >= 1 ? 0 : (1 - tokens) / this.ratePerSecond;
+  }
+
   /** 0 if the request may go, else the seconds to wait. */
   take(key: string): number {
     const t = this.now();

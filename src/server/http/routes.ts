@@ -10,24 +10,15 @@ import { entryView, eventView, invoiceView, jobView, tenantView, totalsView } fr
 import type { JobState } from '../../service/scheduler/scheduler.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
-import type { Ctx, Deps } from './types.js';
+import type { Ctx, Deps, Route } from './types.js';
+import { KEY_ROUTES } from './key-routes.js';
+import { resumeAfter } from './last-event-id.js';
+import { scanYaml } from './parse-limits.js';
 import { HttpProblem, sendJson } from './problem.js';
 import { streamEvents } from './sse.js';
 
-export type { Ctx, Deps };
+export type { Ctx, Deps, Route };
 
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  summary: string;
-  tag: string;
-  auth: 'none' | 'any' | 'admin';
-  body?: z.ZodType;
-  query?: z.ZodType;
-  /** Response description for the OpenAPI document. */
-  responses: Record<string, string>;
-  handle: (ctx: Ctx, deps: Deps) => Promise<void>;
-}
 
 const JOB_STATES: readonly JobState[] = ['queued', 'admitted', 'placing', 'running', 'preempted', 'recovering', 'succeeded', 'failed', 'cancelled'];
 const scopeOf = (p: Principal | null) => (p?.role === 'admin' ? null : p!.tenantId!);
@@ -110,7 +101,7 @@ export const ROUTES: Route[] = [
       if (!(await d.store.getTenant(params.id!))) throw notFound('such tenant');
       const key = newKey();
       await d.store.createApiKey({ id: key.id, tenantId: params.id!, role: 'tenant', secretSha256: key.sha256, label: null });
-      sendJson(res, 201, { apiKey: key.token });
+      sendJson(res, 201, { apiKey: key.token, keyId: key.id });
     },
   },
   {
@@ -121,6 +112,11 @@ export const ROUTES: Route[] = [
       const key = req.headers['idempotency-key'];
       const idem = typeof key === 'string' ? key : null;
       if (idem !== null && !/^[\w.:-]{1,100}$/.test(idem)) throw new HttpProblem(400, 'Bad Request', 'invalid Idempotency-Key', [issue('Idempotency-Key', 'must be 1–100 characters of letters, digits, `.`, `_`, `:` and `-`')]);
+      const scenario = (body as { scenario?: unknown } | null)?.scenario;
+      if (typeof scenario === 'string') {
+        const tooBig = scanYaml(scenario, 'scenario');
+        if (tooBig.length) throw new InputError('job', tooBig);
+      }
       const { job, created } = await d.controller.submit(principal!.tenantId!, body, idem);
       sendJson(res, created ? 201 : 200, jobView(job, d.controller.now()), { location: `/v1/jobs/${job.id}` });
     },
@@ -159,15 +155,16 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', path: '/v1/jobs/{id}/events', summary: 'A job’s events: JSON (after=N), or a live Server-Sent Events stream with Accept: text/event-stream (resumes from Last-Event-ID)', tag: 'jobs', auth: 'any',
     query: z.object({ after: z.coerce.number().int().min(0).default(0) }).strict(),
-    responses: { '200': 'Events (state transitions with reasons, pending reasons, starts, checkpoints, progress, failures, completion)', '404': 'No such job for this tenant' },
+    responses: { '200': 'Events (state transitions with reasons, pending reasons, starts, checkpoints, progress, failures, completion)', '400': 'Malformed Last-Event-ID', '404': 'No such job for this tenant', '429': 'Too many open streams (Retry-After)' },
     handle: async (ctx, d) => {
       const { after } = parseQuery(z.object({ after: z.coerce.number().int().min(0).default(0) }).strict(), ctx.query);
       const scope = scopeOf(ctx.principal);
       const job = await d.store.job(scope, ctx.params.id!);
       if (!job) throw notFound('such job');
       if (String(ctx.req.headers.accept ?? '').includes('text/event-stream')) {
-        const last = Number(ctx.req.headers['last-event-id'] ?? after);
-        return streamEvents(ctx, d, scope, job.id, Number.isFinite(last) ? last : 0);
+        const from = resumeAfter(ctx.req.headers['last-event-id'], after);
+        const release = d.streams.acquire(ctx.principal!.tenantId ?? 'admin');
+        return streamEvents(ctx, d, scope, job.id, from, release);
       }
       const events = await d.store.events(scope, job.id, after);
       sendJson(ctx.res, 200, { events: events.map(eventView), next: events.length ? events[events.length - 1]!.id : after });
@@ -236,5 +233,6 @@ export const ROUTES: Route[] = [
       sendJson(res, 200, r);
     },
   },
+  ...KEY_ROUTES,
 ];
 

@@ -30,6 +30,20 @@ export interface ApiKeyRow {
   revoked: boolean;
 }
 
+/** An API key as listed: never its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  tenantId: string | null;
+  role: Role;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+function apiKeyInfoFrom(row: Record<string, unknown>): ApiKeyInfo {
+  return { id: String(row.id), tenantId: (row.tenant_id ?? null) as string | null, role: row.role as Role, label: (row.label ?? null) as string | null, createdAt: iso(row.created_at), revokedAt: row.revoked_at === null || row.revoked_at === undefined ? null : iso(row.revoked_at) };
+}
+
 /** The run profile as stored with the job: the executor's numbers, the plan and MFU for display. */
 export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number };
 
@@ -395,5 +409,32 @@ export class Store {
   async unhealthyTiles(): Promise<{ pool: string; row: number; col: number }[]> {
     const r = await this.sql.query('select pool, tile_row, tile_col from tile_health where not healthy order by pool, tile_row, tile_col');
     return r.rows.map((t) => ({ pool: String(t.pool), row: num(t.tile_row), col: num(t.tile_col) }));
+  }
+
+  // ---- API key lifecycle (issue 13 scope 7: revocation and rotation) ----------------------
+
+  /** Keys without their hashes, oldest first; a tenant scope sees only its own. */
+  async listApiKeys(scope: Scope): Promise<ApiKeyInfo[]> {
+    const r = await this.sql.query('select id, tenant_id, role, label, created_at, revoked_at from api_keys where ($1::text is null or tenant_id = $1) order by created_at, id', [scope]);
+    return r.rows.map(apiKeyInfoFrom);
+  }
+
+  /** Revokes a key (idempotent: the first revocation time stays); undefined if not in scope. */
+  async revokeApiKey(scope: Scope, id: string): Promise<ApiKeyInfo | undefined> {
+    const r = await this.sql.query('update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 and ($2::text is null or tenant_id = $2) returning id, tenant_id, role, label, created_at, revoked_at', [id, scope]);
+    return r.rows[0] ? apiKeyInfoFrom(r.rows[0]) : undefined;
+  }
+
+  /** In one transaction: a new key with the old one's tenant, role and label, and the old one
+   * revoked. Undefined if the key is not in scope, 'revoked' if it already was. */
+  async rotateApiKey(scope: Scope, id: string, next: { id: string; secretSha256: string }): Promise<{ old: ApiKeyInfo; next: ApiKeyInfo } | 'revoked' | undefined> {
+    return this.sql.transaction(async (tx) => {
+      const cur = (await tx.query('select * from api_keys where id = $1 and ($2::text is null or tenant_id = $2) for update', [id, scope])).rows[0];
+      if (!cur) return undefined;
+      if (cur.revoked_at !== null && cur.revoked_at !== undefined) return 'revoked';
+      const made = await tx.query('insert into api_keys (id, tenant_id, role, secret_sha256, label) values ($1, $2, $3, $4, $5) returning id, tenant_id, role, label, created_at, revoked_at', [next.id, cur.tenant_id, cur.role, next.secretSha256, cur.label]);
+      const old = await tx.query('update api_keys set revoked_at = now() where id = $1 returning id, tenant_id, role, label, created_at, revoked_at', [id]);
+      return { old: apiKeyInfoFrom(old.rows[0]!), next: apiKeyInfoFrom(made.rows[0]!) };
+    });
   }
 }
