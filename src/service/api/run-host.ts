@@ -24,6 +24,14 @@ export interface RunAssignment {
 
 export type RunSignal = 'preempt' | 'cancel' | 'fail';
 
+/** How runs reach run hosts: in-process, or through a queue to workers. */
+export interface RunDispatch {
+  /** Runs die with the process (in-process host): after a restart the controller restarts them. */
+  readonly runsDieWithProcess: boolean;
+  start(a: RunAssignment): Promise<void>;
+  signal(jobId: string, attempt: number, signal: RunSignal): Promise<void>;
+}
+
 interface Active {
   assignment: RunAssignment;
   segmentsRecorded: number;

@@ -3,6 +3,7 @@
 // to the next checkpoint boundary (what a run host that is still alive must have reached).
 import { formatUsd } from '../billing/money.js';
 import type { Invoice, LedgerEntry, Totals } from '../billing/ledger.js';
+import { isTerminal } from '../scheduler/job-states.js';
 import type { JobEventRow, JobRow, TenantRow } from '../store/store.js';
 
 const usd = (micros: bigint) => formatUsd(micros, 6);
@@ -30,7 +31,7 @@ export function jobView(job: JobRow, now: number) {
     state: job.state,
     stateReason: job.stateReason,
     pendingReason: job.pendingReason,
-    cancelRequested: job.cancelRequested && !['succeeded', 'failed', 'cancelled'].includes(job.state),
+    cancelRequested: job.cancelRequested && !isTerminal(job.state),
     priority: job.priority,
     submittedAt: job.submittedAt,
     createdAt: job.createdAt,

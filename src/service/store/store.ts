@@ -2,7 +2,8 @@
 // a tenant can reach takes the tenant id and filters on it in SQL (`scope`): a tenant's key can
 // never read, list or change another tenant's rows, and an unknown and a foreign job id look the
 // same (not found). `scope: null` is the admin's view.
-import type { JobState, PendingReason } from '../scheduler/scheduler.js';
+import { HOLDING_STATES, TERMINAL_STATES, type JobState } from '../scheduler/job-states.js';
+import type { PendingReason } from '../scheduler/scheduler.js';
 import type { Rect } from '../scheduler/grid.js';
 import type { RunProfile } from '../execution/job-runtime.js';
 import type { Sql } from './sql.js';
@@ -104,7 +105,7 @@ export interface LedgerOpRow {
   payload: Record<string, unknown>;
 }
 
-export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export { TERMINAL_STATES };
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const num = (v: unknown): number => Number(v);
@@ -289,7 +290,7 @@ export class Store {
 
   /** Jobs the control plane must restore after a restart, in submit order. */
   async liveJobs(): Promise<JobRow[]> {
-    const r = await this.sql.query("select * from jobs where state not in ('succeeded', 'failed', 'cancelled') order by seq");
+    const r = await this.sql.query('select * from jobs where state <> all($1::text[]) order by seq', [TERMINAL_STATES]);
     return r.rows.map(jobFrom);
   }
 
@@ -337,13 +338,13 @@ export class Store {
 
   /** Marks the attempt's run finished (all steps done). True exactly once per job. */
   async finishRun(id: string, attempt: number, at: number): Promise<boolean> {
-    const r = await this.sql.query("update jobs set finished_at = $3, updated_at = now() where id = $1 and attempt = $2 and finished_at is null and state in ('running', 'placing', 'recovering')", [id, attempt, at]);
+    const r = await this.sql.query('update jobs set finished_at = $3, updated_at = now() where id = $1 and attempt = $2 and finished_at is null and state = any($4::text[])', [id, attempt, at, HOLDING_STATES]);
     return r.rowCount === 1;
   }
 
   /** Jobs whose run finished but whose state does not say so yet (the control plane's inbox). */
   async finishedRuns(): Promise<JobRow[]> {
-    const r = await this.sql.query("select * from jobs where finished_at is not null and state in ('running', 'placing', 'recovering') order by finished_at");
+    const r = await this.sql.query('select * from jobs where finished_at is not null and state = any($1::text[]) order by finished_at', [HOLDING_STATES]);
     return r.rows.map(jobFrom);
   }
 
@@ -362,13 +363,16 @@ export class Store {
 
   /** Records a tenant's cancel request (replicas that do not run the scheduler). */
   async requestCancel(scope: Scope, id: string): Promise<boolean> {
-    const r = scope === null ? await this.sql.query("update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state not in ('succeeded', 'failed', 'cancelled')", [id]) : await this.sql.query("update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and tenant_id = $2 and state not in ('succeeded', 'failed', 'cancelled')", [id, scope]);
+    const r =
+      scope === null
+        ? await this.sql.query('update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state <> all($2::text[])', [id, TERMINAL_STATES])
+        : await this.sql.query('update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state <> all($2::text[]) and tenant_id = $3', [id, TERMINAL_STATES, scope]);
     return r.rowCount === 1;
   }
 
   /** Live jobs with a pending cancel request, and jobs submitted after `afterSeq` (the leader's inbox). */
   async inbox(afterSeq: number): Promise<{ cancels: string[]; submitted: JobRow[] }> {
-    const c = await this.sql.query<{ id: string }>("select id from jobs where cancel_requested_at is not null and state not in ('succeeded', 'failed', 'cancelled')");
+    const c = await this.sql.query<{ id: string }>('select id from jobs where cancel_requested_at is not null and state <> all($1::text[])', [TERMINAL_STATES]);
     const s = await this.sql.query("select * from jobs where seq > $1 and state = 'queued' order by seq", [afterSeq]);
     return { cancels: c.rows.map((r) => String(r.id)), submitted: s.rows.map(jobFrom) };
   }

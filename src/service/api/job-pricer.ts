@@ -1,0 +1,96 @@
+// Prices a submission: the scenario document the engine evaluates (the spec's model or scenario
+// on the pool's system), the engine's run profile for the placed devices, and the predicted
+// run time and bill. This is the control plane's only door into the engine: every engine call
+// made for a request goes through `EngineCall`, so where and under what budget the engine runs
+// (in process for tests, a worker pool in the server) is chosen by whoever builds the pricer.
+import { parse as parseYaml } from 'yaml';
+import { InputError, issue } from '../../common/errors.js';
+import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
+import type { StepReport } from '../../simulators/report.js';
+import { evaluatePlaced, profileFromReport, type CheckpointInterval } from '../execution/job-runtime.js';
+import type { StoredProfile } from '../store/store.js';
+import type { JobSpec } from './job-spec.js';
+import type { LedgerView } from './ledger-view.js';
+import type { Placement } from './placement.js';
+import type { PoolConfig } from './pools.js';
+
+/** One engine evaluation of a placed scenario: a step report, or an InputError naming the key. */
+export type EngineCall = (req: { scenario: Record<string, unknown>; devices: number; training?: TrainingAmount }) => Promise<StepReport>;
+
+/** The engine in the calling thread (tests, the CLI); the server passes its worker pool instead. */
+export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.scenario, req.devices, req.training);
+
+export interface PricedJob {
+  profile: StoredProfile;
+  predictedSeconds: number;
+  predictedMicros: bigint;
+}
+
+export class JobPricer {
+  constructor(
+    private readonly engine: EngineCall,
+    private readonly ledger: LedgerView,
+  ) {}
+
+  /** The run profile and predicted bill of a spec on its placement; issues name the spec's keys. */
+  async price(spec: JobSpec, placement: Placement): Promise<PricedJob> {
+    const { doc, prefix } = scenarioOf(spec, placement.pool);
+    const checkpointInterval: CheckpointInterval = spec.checkpointInterval;
+    let report: StepReport;
+    try {
+      report = await this.engine({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}) });
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError('job', e.issues.map((i) => ({ ...i, path: specPath(i.path, prefix) })));
+      throw e;
+    }
+    const profile = profileFromReport(report, { devices: placement.devices, checkpointInterval });
+    if (!(profile.totalSteps >= 1)) throw new InputError('job', [issue(spec.training ? `training.${Object.keys(spec.training)[0]}` : `${prefix}training`, `amounts to ${profile.totalSteps} optimizer steps; must be at least one step`)]);
+    const stored: StoredProfile = {
+      devices: profile.devices,
+      stepTimeSeconds: profile.stepTimeSeconds,
+      totalSteps: profile.totalSteps,
+      energyPerStepJ: profile.energyPerStepJ,
+      costPerStepUsd: profile.costPerStepUsd,
+      checkpointIntervalSteps: profile.checkpointIntervalSteps,
+      checkpointBytes: profile.checkpointBytes,
+      checkpointWriteSeconds: profile.checkpointWriteSeconds,
+      restartSeconds: profile.restartSeconds,
+      ...(profile.plan ? { plan: profile.plan } : {}),
+      ...(profile.report ? { mfu: profile.report.mfu } : {}),
+    };
+    const checkpoints = Math.max(0, Math.ceil(profile.totalSteps / profile.checkpointIntervalSteps) - 1);
+    const predictedSeconds = profile.totalSteps * profile.stepTimeSeconds + checkpoints * profile.checkpointWriteSeconds;
+    const predictedMicros = this.ledger.predictMicros(placement.pool.resource, placement.devices, predictedSeconds, profile.energyPerStepJ * profile.totalSteps);
+    return { profile: stored, predictedSeconds, predictedMicros };
+  }
+}
+
+/** The engine's issue paths in the tenant's terms: device counts and the system are the pool's
+ * (`resources`), training and plan keep their names, anything else is inside model or scenario. */
+function specPath(path: string, prefix: string): string {
+  if (path === 'devices' || path.startsWith('system')) return 'resources';
+  if (path === 'training' || path === 'plan' || path.startsWith('plan.')) return path;
+  return `${prefix}${path}`;
+}
+
+/** The scenario document the engine evaluates: the spec's model (or scenario) on the pool's system. */
+function scenarioOf(spec: JobSpec, pool: PoolConfig): { doc: Record<string, unknown>; prefix: string } {
+  if (spec.model !== undefined) {
+    return { doc: { model: typeof spec.model === 'string' ? { preset: spec.model } : spec.model, system: { preset: pool.system }, plan: spec.plan ?? 'auto', ...(spec.training ? { training: spec.training } : {}) }, prefix: '' };
+  }
+  let raw: unknown = spec.scenario;
+  if (typeof raw === 'string') {
+    try {
+      raw = parseYaml(raw, { maxAliasCount: 100 });
+    } catch (e) {
+      throw new InputError('job', [issue('scenario', `is not valid YAML/JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)]);
+    }
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('job', [issue('scenario', 'must be a scenario mapping (model, plan, training, …)')]);
+  const { system, ...rest } = raw as Record<string, unknown>;
+  const dojo = system && typeof system === 'object' && 'dojo' in system ? (system as Record<string, unknown>).dojo : undefined;
+  const doc: Record<string, unknown> = { ...rest, system: { preset: pool.system, ...(dojo !== undefined && pool.unit === 'tile' ? { dojo } : {}) } };
+  if (spec.plan !== undefined) doc.plan = spec.plan;
+  if (doc.plan === undefined) doc.plan = 'auto';
+  return { doc, prefix: 'scenario.' };
+}
