@@ -108,7 +108,7 @@ export class Controller {
     const spec = parseOrThrow(JobSpecSchema, body, 'job');
     const placement = placementFor(this.o.pools, spec.resources);
     await this.admission.checkSubmission(tenantId, placement);
-    const priced = await this.pricer.price(spec, placement);
+    const priced = await this.pricer.price(spec, placement, tenantId);
     this.admission.checkBudget(spec, priced);
     const now = this.now();
     const row: NewJob = {

@@ -7,15 +7,24 @@ import { parse as parseYaml } from 'yaml';
 import { InputError, issue } from '../../common/errors.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
-import { evaluatePlaced, profileFromReport, type CheckpointInterval } from '../execution/job-runtime.js';
+import { evaluatePlaced, profileFromReport, stableKey, type CheckpointInterval } from '../execution/job-runtime.js';
 import type { StoredProfile } from '../store/store.js';
 import type { JobSpec } from './job-spec.js';
 import type { LedgerView } from './ledger-view.js';
 import type { Placement } from './placement.js';
+import { requestLimitIssues, structureIssues } from './request-limits.js';
 import type { PoolConfig } from './pools.js';
 
+export interface EngineRequest {
+  scenario: Record<string, unknown>;
+  devices: number;
+  training?: TrainingAmount;
+  /** Whose request it is: the server charges the engine time to this tenant. */
+  tenantId?: string;
+}
+
 /** One engine evaluation of a placed scenario: a step report, or an InputError naming the key. */
-export type EngineCall = (req: { scenario: Record<string, unknown>; devices: number; training?: TrainingAmount }) => Promise<StepReport>;
+export type EngineCall = (req: EngineRequest) => Promise<StepReport>;
 
 /** The engine in the calling thread (tests, the CLI); the server passes its worker pool instead. */
 export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.scenario, req.devices, req.training);
@@ -27,18 +36,40 @@ export interface PricedJob {
 }
 
 export class JobPricer {
+  /** Engine answers (and refusals) by request, least recently used first: identical pricing
+   * requests, from any tenant, are answered once; concurrent ones share the call in flight. */
+  private readonly answers = new Map<string, Promise<StepReport>>();
+
   constructor(
     private readonly engine: EngineCall,
     private readonly ledger: LedgerView,
+    private readonly maxCached = 256,
   ) {}
 
+  private evaluate(req: EngineRequest): Promise<StepReport> {
+    const key = `${req.devices}|${stableKey(req.training ?? null)}|${stableKey(req.scenario)}`;
+    let answer = this.answers.get(key);
+    if (answer) this.answers.delete(key);
+    else {
+      answer = this.engine(req);
+      // Only an answer about the request itself is kept: a refusal for the tenant's rate
+      // (HTTP 429) or an internal failure must not be replayed to the next caller.
+      answer.catch((e: unknown) => {
+        if (!(e instanceof InputError) && this.answers.get(key) === answer) this.answers.delete(key);
+      });
+    }
+    this.answers.set(key, answer);
+    if (this.answers.size > this.maxCached) this.answers.delete(this.answers.keys().next().value!);
+    return answer;
+  }
+
   /** The run profile and predicted bill of a spec on its placement; issues name the spec's keys. */
-  async price(spec: JobSpec, placement: Placement): Promise<PricedJob> {
+  async price(spec: JobSpec, placement: Placement, tenantId?: string): Promise<PricedJob> {
     const { doc, prefix } = scenarioOf(spec, placement.pool);
     const checkpointInterval: CheckpointInterval = spec.checkpointInterval;
     let report: StepReport;
     try {
-      report = await this.engine({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}) });
+      report = await this.evaluate({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}), ...(tenantId ? { tenantId } : {}) });
     } catch (e) {
       if (e instanceof InputError) throw new InputError('job', e.issues.map((i) => ({ ...i, path: specPath(i.path, prefix) })));
       throw e;
@@ -87,6 +118,8 @@ function scenarioOf(spec: JobSpec, pool: PoolConfig): { doc: Record<string, unkn
     }
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('job', [issue('scenario', 'must be a scenario mapping (model, plan, training, …)')]);
+  const limits = [...structureIssues(raw, 'scenario'), ...requestLimitIssues(raw as Record<string, unknown>, 'scenario.')];
+  if (limits.length) throw new InputError('job', limits);
   const { system, ...rest } = raw as Record<string, unknown>;
   const dojo = system && typeof system === 'object' && 'dojo' in system ? (system as Record<string, unknown>).dojo : undefined;
   const doc: Record<string, unknown> = { ...rest, system: { preset: pool.system, ...(dojo !== undefined && pool.unit === 'tile' ? { dojo } : {}) } };

@@ -2,6 +2,7 @@
 // schemas validate requests and generate the OpenAPI document (openapi.ts), so the two cannot
 // drift. Every field carries a description; problems come back naming the field.
 import { z } from 'zod';
+import { requestLimitIssues, structureIssues } from './request-limits.js';
 
 
 
@@ -53,6 +54,9 @@ export const JobSpecSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if ((s.model === undefined) === (s.scenario === undefined)) ctx.addIssue({ code: 'custom', path: ['model'], message: 'give exactly one of model (a preset or mapping) or scenario (a scenario file)' });
+    // Size limits (request-limits.ts) before any engine work; a YAML scenario is checked once parsed.
+    const problems = [...requestLimitIssues(s, ''), ...(s.scenario && typeof s.scenario === 'object' ? [...structureIssues(s.scenario, 'scenario'), ...requestLimitIssues(s.scenario, 'scenario.')] : [])];
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
   })
   .describe('A training job');
 export type JobSpec = z.output<typeof JobSpecSchema>;
