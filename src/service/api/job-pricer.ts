@@ -7,8 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { InputError, issue } from '../../common/errors.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
-import { evaluatePlaced, profileFromReport, stableKey, type CheckpointInterval } from '../execution/job-runtime.js';
-import type { StoredProfile } from '../store/store.js';
+import { evaluatePlaced, profileFromReport, stableKey, type RunProfile } from '../execution/job-runtime.js';
+import type { StoredProfile, WhatIf } from '../store/store.js';
 import type { JobSpec } from './job-spec.js';
 import type { LedgerView } from './ledger-view.js';
 import type { Placement } from './placement.js';
@@ -30,6 +30,7 @@ export type EngineCall = (req: EngineRequest) => Promise<StepReport>;
 export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.scenario, req.devices, req.training);
 
 export interface PricedJob {
+  /** The provider's run profile: what executes and what is billed (with the tenant's `whatIf`). */
   profile: StoredProfile;
   predictedSeconds: number;
   predictedMicros: bigint;
@@ -63,10 +64,22 @@ export class JobPricer {
     return answer;
   }
 
-  /** The run profile and predicted bill of a spec on its placement; issues name the spec's keys. */
+  /** The run profile and predicted bill of a spec on its placement; issues name the spec's keys.
+   * Billing policy (docs/billing.md): the profile that runs and is billed comes from the
+   * provider's physics for the pool (its preset, default efficiency and prices); a tenant's own
+   * efficiency, prices or Dojo assumptions only produce a `whatIf` prediction. */
   async price(spec: JobSpec, placement: Placement, tenantId?: string): Promise<PricedJob> {
     const { doc, prefix } = scenarioOf(spec, placement.pool);
-    const checkpointInterval: CheckpointInterval = spec.checkpointInterval;
+    const provider = providerScenario(doc, placement.pool);
+    const billed = await this.profileOf(provider, prefix, spec, placement, tenantId);
+    const priced = this.withPrediction(billed, placement);
+    if (stableKey(provider) === stableKey(doc)) return priced;
+    const own = this.withPrediction(await this.profileOf(doc, prefix, spec, placement, tenantId), placement);
+    const whatIf: WhatIf = { stepTimeSeconds: own.profile.stepTimeSeconds, energyPerStepJ: own.profile.energyPerStepJ, mfu: own.profile.mfu ?? 0, runSeconds: own.predictedSeconds, billMicros: own.predictedMicros.toString() };
+    return { ...priced, profile: { ...priced.profile, whatIf } };
+  }
+
+  private async profileOf(doc: Record<string, unknown>, prefix: string, spec: JobSpec, placement: Placement, tenantId?: string): Promise<RunProfile> {
     let report: StepReport;
     try {
       report = await this.evaluate({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}), ...(tenantId ? { tenantId } : {}) });
@@ -74,8 +87,12 @@ export class JobPricer {
       if (e instanceof InputError) throw new InputError('job', e.issues.map((i) => ({ ...i, path: specPath(i.path, prefix) })));
       throw e;
     }
-    const profile = profileFromReport(report, { devices: placement.devices, checkpointInterval });
+    const profile = profileFromReport(report, { devices: placement.devices, checkpointInterval: spec.checkpointInterval });
     if (!(profile.totalSteps >= 1)) throw new InputError('job', [issue(spec.training ? `training.${Object.keys(spec.training)[0]}` : `${prefix}training`, `amounts to ${profile.totalSteps} optimizer steps; must be at least one step`)]);
+    return profile;
+  }
+
+  private withPrediction(profile: RunProfile, placement: Placement): PricedJob {
     const stored: StoredProfile = {
       devices: profile.devices,
       stepTimeSeconds: profile.stepTimeSeconds,
@@ -94,6 +111,14 @@ export class JobPricer {
     const predictedMicros = this.ledger.predictMicros(placement.pool.resource, placement.devices, predictedSeconds, profile.energyPerStepJ * profile.totalSteps);
     return { profile: stored, predictedSeconds, predictedMicros };
   }
+}
+
+/** The scenario on the provider's physics: the tenant's workload (model, plan, training) on the
+ * pool's preset, without the tenant's efficiency, prices or system assumptions. */
+function providerScenario(doc: Record<string, unknown>, pool: PoolConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { system: { preset: pool.system } };
+  for (const k of ['name', 'model', 'plan', 'training'] as const) if (doc[k] !== undefined) out[k] = doc[k];
+  return out;
 }
 
 /** The engine's issue paths in the tenant's terms: device counts and the system are the pool's

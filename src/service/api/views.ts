@@ -46,6 +46,8 @@ export function jobView(job: JobRow, now: number) {
       checkpointWriteSeconds: p.checkpointWriteSeconds,
       ...(p.mfu !== undefined ? { mfu: p.mfu } : {}),
       ...(p.plan !== undefined ? { plan: p.plan } : {}),
+      // The tenant's own physics (efficiency, prices, Dojo assumptions): a prediction, never the bill.
+      ...(p.whatIf ? { whatIf: { stepTimeSeconds: p.whatIf.stepTimeSeconds, runSeconds: p.whatIf.runSeconds, mfu: p.whatIf.mfu, billUsd: usd(BigInt(p.whatIf.billMicros)) } } : {}),
     },
     progress: {
       step,

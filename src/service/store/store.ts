@@ -31,8 +31,19 @@ export interface ApiKeyRow {
   revoked: boolean;
 }
 
+/** The tenant's own prediction when it sent physics of its own (efficiency, prices, `system.dojo`
+ * assumptions): shown next to the job, never billed. */
+export interface WhatIf {
+  stepTimeSeconds: number;
+  energyPerStepJ: number;
+  mfu: number;
+  runSeconds: number;
+  /** Decimal micro-dollars (JSON has no bigint). */
+  billMicros: string;
+}
+
 /** The run profile as stored with the job: the executor's numbers, the plan and MFU for display. */
-export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number };
+export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number; whatIf?: WhatIf };
 
 export interface JobRow {
   id: string;
