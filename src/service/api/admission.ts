@@ -4,7 +4,7 @@
 // the tenant's running jobs). Limits are read from the store and refreshed every housekeeping pass.
 import { InputError, issue } from '../../common/errors.js';
 import type { AdmissionCheck } from '../scheduler/scheduler.js';
-import type { Store, TenantRow } from '../store/store.js';
+import { DEFAULT_MAX_PRIORITY, type Store, type TenantRow } from '../store/store.js';
 import type { JobSpec } from './job-spec.js';
 import type { LedgerView } from './ledger-view.js';
 import type { PricedJob } from './job-pricer.js';
@@ -12,7 +12,7 @@ import type { Placement } from './placement.js';
 import type { PoolConfig } from './pools.js';
 import type { SchedulerPersistence } from './scheduler-persistence.js';
 
-type Limits = Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros'>;
+type Limits = Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros' | 'maxPriority'>;
 
 export class Admission {
   private readonly limits = new Map<string, Limits>();
@@ -31,15 +31,17 @@ export class Admission {
     let l = this.limits.get(tenantId);
     if (!l) {
       const t = await this.store.getTenant(tenantId);
-      l = { maxTiles: t?.maxTiles ?? null, maxGpus: t?.maxGpus ?? null, budgetMicros: t?.budgetMicros ?? null };
+      l = { maxTiles: t?.maxTiles ?? null, maxGpus: t?.maxGpus ?? null, budgetMicros: t?.budgetMicros ?? null, maxPriority: t?.maxPriority ?? DEFAULT_MAX_PRIORITY };
       this.limits.set(tenantId, l);
     }
     return l;
   }
 
-  /** Refuses a submission that exceeds the tenant's quota on its own. */
-  async checkSubmission(tenantId: string, placement: Placement): Promise<void> {
+  /** Refuses a submission that exceeds the tenant's quota on its own, or asks for a priority
+   * class the admin has not granted it (preempting others takes a granted class). */
+  async checkSubmission(tenantId: string, priority: number, placement: Placement): Promise<void> {
     const limits = await this.limitsOf(tenantId);
+    if (priority > limits.maxPriority) throw new InputError('job', [issue('priority', `class ${priority} is not granted to this tenant; allowed classes: 0–${limits.maxPriority} (an admin sets maxPriority)`)]);
     const { pool } = placement;
     const quota = pool.unit === 'tile' ? limits.maxTiles : limits.maxGpus;
     const held = pool.unit === 'tile' ? placement.slots : placement.devices;

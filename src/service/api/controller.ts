@@ -107,7 +107,7 @@ export class Controller {
   async submit(tenantId: string, body: unknown, idempotencyKey: string | null): Promise<SubmitResult> {
     const spec = parseOrThrow(JobSpecSchema, body, 'job');
     const placement = placementFor(this.o.pools, spec.resources);
-    await this.admission.checkSubmission(tenantId, placement);
+    await this.admission.checkSubmission(tenantId, spec.priority, placement);
     const priced = await this.pricer.price(spec, placement, tenantId);
     this.admission.checkBudget(spec, priced);
     const now = this.now();
@@ -316,7 +316,9 @@ export class Controller {
     const rec = s.job(action.jobId)!;
     const k = this.jobs.get(action.jobId)!;
     if (action.kind === 'checkpoint-then-preempt') {
-      await this.jobs.persist(rec, {});
+      // The event names both classes: who was preempted, for which job, at which granted class.
+      const by = s.job(action.forJobId);
+      await this.jobs.persist(rec, {}, null, { priorityClass: rec.priority, preemptedBy: action.forJobId, ...(by ? { byPriorityClass: by.priority } : {}) });
       await this.o.dispatch.signal(action.jobId, k.attempt, 'preempt');
       return;
     }

@@ -70,7 +70,7 @@ export function eventView(e: JobEventRow) {
 }
 
 export function tenantView(t: TenantRow) {
-  return { id: t.id, name: t.name, maxTiles: t.maxTiles, maxGpus: t.maxGpus, budgetUsd: t.budgetMicros === null ? null : usd(t.budgetMicros), weight: t.weight, createdAt: t.createdAt };
+  return { id: t.id, name: t.name, maxTiles: t.maxTiles, maxGpus: t.maxGpus, budgetUsd: t.budgetMicros === null ? null : usd(t.budgetMicros), weight: t.weight, maxPriority: t.maxPriority, createdAt: t.createdAt };
 }
 
 export function entryView(e: LedgerEntry) {

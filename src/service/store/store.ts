@@ -19,8 +19,14 @@ export interface TenantRow {
   maxGpus: number | null;
   budgetMicros: bigint | null;
   weight: number;
+  /** Highest priority class the tenant may ask for (classes 0..maxPriority); set by the admin. */
+  maxPriority: number;
   createdAt: string;
 }
+
+/** Classes granted to a tenant the admin did not set (the column default). Classes above are
+ * reserved: preempting other tenants' jobs at those classes takes an admin's grant. */
+export const DEFAULT_MAX_PRIORITY = 5;
 
 export interface ApiKeyRow {
   id: string;
@@ -130,6 +136,7 @@ function tenantFrom(r: Record<string, unknown>): TenantRow {
     maxGpus: numOrNull(r.max_gpus),
     budgetMicros: r.budget_micros === null || r.budget_micros === undefined ? null : BigInt(String(r.budget_micros)),
     weight: num(r.weight),
+    maxPriority: r.max_priority === null || r.max_priority === undefined ? DEFAULT_MAX_PRIORITY : num(r.max_priority),
     createdAt: iso(r.created_at),
   };
 }
@@ -197,10 +204,10 @@ export class Store {
 
   // ---- tenants and keys -----------------------------------------------------------------
 
-  async createTenant(t: Omit<TenantRow, 'createdAt'>): Promise<TenantRow> {
+  async createTenant(t: Omit<TenantRow, 'createdAt' | 'maxPriority'> & { maxPriority?: number }): Promise<TenantRow> {
     const r = await this.sql.query(
-      'insert into tenants (id, name, max_tiles, max_gpus, budget_micros, weight) values ($1, $2, $3, $4, $5, $6) returning *',
-      [t.id, t.name, t.maxTiles, t.maxGpus, t.budgetMicros === null ? null : t.budgetMicros.toString(), t.weight],
+      'insert into tenants (id, name, max_tiles, max_gpus, budget_micros, weight, max_priority) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+      [t.id, t.name, t.maxTiles, t.maxGpus, t.budgetMicros === null ? null : t.budgetMicros.toString(), t.weight, t.maxPriority ?? DEFAULT_MAX_PRIORITY],
     );
     return tenantFrom(r.rows[0]!);
   }
@@ -219,7 +226,7 @@ export class Store {
     return (await this.sql.query('select * from tenants order by created_at, id')).rows.map(tenantFrom);
   }
 
-  async updateTenant(id: string, patch: Partial<Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros' | 'weight'>>): Promise<TenantRow | undefined> {
+  async updateTenant(id: string, patch: Partial<Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros' | 'weight' | 'maxPriority'>>): Promise<TenantRow | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [id];
     const add = (col: string, v: unknown) => {
@@ -230,6 +237,7 @@ export class Store {
     if ('maxGpus' in patch) add('max_gpus', patch.maxGpus);
     if ('budgetMicros' in patch) add('budget_micros', patch.budgetMicros === null || patch.budgetMicros === undefined ? null : patch.budgetMicros.toString());
     if ('weight' in patch) add('weight', patch.weight);
+    if ('maxPriority' in patch) add('max_priority', patch.maxPriority);
     if (!sets.length) return this.getTenant(id);
     const r = await this.sql.query(`update tenants set ${sets.join(', ')} where id = $1 returning *`, params);
     return r.rows[0] ? tenantFrom(r.rows[0]) : undefined;
