@@ -29,6 +29,12 @@ export type EngineCall = (req: EngineRequest) => Promise<StepReport>;
 /** The engine in the calling thread (tests, the CLI); the server passes its worker pool instead. */
 export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.scenario, req.devices, req.training);
 
+/** Shortest checkpoint interval the service accepts, in virtual seconds of run time. Every
+ * checkpoint writes the job's whole state (GBs to TBs) and an event; issue 13.6 found a one-step
+ * interval writing ~470 events/s. Five minutes is far below useful intervals (MTBF-optimal ones
+ * are tens of minutes to hours on these machines). */
+export const MIN_CHECKPOINT_INTERVAL_SECONDS = 300;
+
 export interface PricedJob {
   /** The provider's run profile: what executes and what is billed (with the tenant's `whatIf`). */
   profile: StoredProfile;
@@ -88,6 +94,12 @@ export class JobPricer {
       throw e;
     }
     const profile = profileFromReport(report, { devices: placement.devices, checkpointInterval: spec.checkpointInterval });
+    // A time interval is judged as asked (it rounds down to whole steps); a step interval by its run time.
+    const everySeconds = 'seconds' in spec.checkpointInterval ? spec.checkpointInterval.seconds : profile.checkpointIntervalSteps * profile.stepTimeSeconds;
+    if (everySeconds < MIN_CHECKPOINT_INTERVAL_SECONDS && profile.checkpointIntervalSteps < profile.totalSteps) {
+      const key = 'steps' in spec.checkpointInterval ? 'checkpointInterval.steps' : 'checkpointInterval.seconds';
+      throw new InputError('job', [issue(key, `checkpoints every ${everySeconds.toFixed(1)} s of run time; the minimum is ${MIN_CHECKPOINT_INTERVAL_SECONDS} s (${Math.ceil(MIN_CHECKPOINT_INTERVAL_SECONDS / profile.stepTimeSeconds)} steps of ${profile.stepTimeSeconds.toFixed(3)} s)`)]);
+    }
     if (!(profile.totalSteps >= 1)) throw new InputError('job', [issue(spec.training ? `training.${Object.keys(spec.training)[0]}` : `${prefix}training`, `amounts to ${profile.totalSteps} optimizer steps; must be at least one step`)]);
     return profile;
   }
