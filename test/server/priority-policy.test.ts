@@ -29,7 +29,7 @@ describe('priority classes by policy (issue 13.6)', () => {
   it('a granted class preempts another tenant’s job; the event names both classes', async () => {
     const low = await createTenant(t.url, t.admin, 'batch');
     const vip = await createTenant(t.url, t.admin, 'urgent', { maxPriority: 9 });
-    const victim = await call(t.url, 'POST', '/v1/jobs', low.key, { ...smallJob(2_000_000, { checkpointInterval: { steps: 1000 } }), resources: { tiles: 120 } });
+    const victim = await call(t.url, 'POST', '/v1/jobs', low.key, { ...smallJob(2_000_000), resources: { tiles: 120 } });
     assert.equal(victim.status, 201);
     await waitFor('victim runs', async () => (await call(t.url, 'GET', `/v1/jobs/${victim.body.id}`, low.key)).body.state === 'running');
     const urgent = await call(t.url, 'POST', '/v1/jobs', vip.key, { ...smallJob(200), resources: { tiles: 120 }, priority: 9 });
