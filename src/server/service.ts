@@ -15,6 +15,7 @@ import { createHandler, type AppOptions } from './http/app.js';
 import { buildOpenApi } from './http/openapi.js';
 import { ROUTES } from './http/routes.js';
 import { serviceClock } from './clock.js';
+import { EnginePool, type EnginePoolOptions } from './engine-pool.js';
 import { openStore, type OpenedStore } from './open-store.js';
 import { QueueDispatch } from './queue/dispatch.js';
 
@@ -31,6 +32,8 @@ export interface ServiceOptions extends AppOptions {
   pools?: PoolConfig[];
   card?: RateCard;
   version?: string;
+  /** The engine worker pool's budget and tenant rate (engine-ms). */
+  engine?: EnginePoolOptions;
 }
 
 export interface RunningService {
@@ -39,6 +42,7 @@ export interface RunningService {
   server: Server;
   controller: Controller;
   opened: OpenedStore;
+  engine: EnginePool;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export const newJobId = () => `job_${randomBytes(8).toString('hex')}`;
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const opened = await openStore({ ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.database ? { database: o.database } : {}) });
   const { store } = opened;
+  const engine = new EnginePool(o.engine);
   try {
     const clock = await serviceClock(store, o.speedup);
     const ledger = new LedgerView(store, o.card ?? defaultRateCard());
@@ -59,7 +64,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       const h = host;
       dispatch = { runsDieWithProcess: true, start: async (a) => h.start(a), signal: async (id, attempt, s) => h.signal(id, attempt, s) };
     }
-    const controller = new Controller({ store, clock, pools: o.pools ?? defaultPools(), ledger, dispatch, log: o.log, newId: newJobId, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
+    const controller = new Controller({ store, clock, pools: o.pools ?? defaultPools(), ledger, dispatch, log: o.log, newId: newJobId, engine: engine.call, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
     ref.controller = controller;
     await controller.start();
     let ready = false;
@@ -83,6 +88,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       server,
       controller: c,
       opened,
+      engine,
       close: () =>
         (closing ??= (async () => {
           shuttingDown = true;
@@ -97,11 +103,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
             host.abandonAll();
           }
           if (dispatch instanceof QueueDispatch) await dispatch.close();
+          await engine.close();
           await opened.close();
           o.log.info('stopped');
         })()),
     };
   } catch (e) {
+    await engine.close();
     await opened.close();
     throw e;
   }

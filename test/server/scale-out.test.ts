@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { silentLogger } from '../../src/service/api/logger.js';
+import { MIGRATIONS } from '../../src/service/store/migrations.js';
 import { newKey } from '../../src/server/http/auth.js';
 import { startService, type RunningService } from '../../src/server/service.js';
 import { call, createTenant, smallJob, waitFor } from './helpers.js';
@@ -63,7 +64,7 @@ describe('scale-out: PostgreSQL, Redis and two workers', () => {
     await c.connect();
     const v = await c.query('select version from schema_migrations order by version');
     await c.end();
-    assert.deepEqual(v.rows.map((r) => r.version), [1]);
+    assert.deepEqual(v.rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
   });
 
   it('kills one worker mid-run; every job completes exactly once', async () => {

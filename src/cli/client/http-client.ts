@@ -2,6 +2,7 @@
 // JSON requests with the API key, problem+json responses turned into an ApiError that lists each
 // field and message, and a job's live event stream (SSE) that resumes once from Last-Event-ID
 // when the connection drops.
+import { isTerminal } from '../../service/scheduler/job-states.js';
 import { readSse } from './sse.js';
 
 export interface ProblemIssue {
@@ -71,8 +72,6 @@ export interface JobStreamEvent {
   kind: string;
   data: Record<string, unknown>;
 }
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export class ApiClient {
   readonly server: string;
@@ -152,7 +151,7 @@ export class ApiClient {
             if (Number.isFinite(id) && id <= last) continue; // already seen before a resume
             if (Number.isFinite(id)) last = id;
             retryLeft = true;
-            if (frame.event === 'state' && TERMINAL.has(String(data.state))) finished = true;
+            if (frame.event === 'state' && isTerminal(data.state)) finished = true;
             yield { id, kind: frame.event, data };
           }
         } catch (e) {

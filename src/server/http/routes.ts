@@ -68,7 +68,7 @@ export const ROUTES: Route[] = [
     handle: async ({ res, body }, d) => {
       const t = parseOrThrow(TenantCreateSchema, body, 'tenant');
       if (await d.store.tenantByName(t.name)) throw new HttpProblem(409, 'Conflict', `tenant name "${t.name}" is taken`, [issue('name', 'is taken')]);
-      const tenant = await d.store.createTenant({ id: `ten_${newKey().id}`, name: t.name, maxTiles: t.maxTiles ?? null, maxGpus: t.maxGpus ?? null, budgetMicros: t.budgetUsd === undefined || t.budgetUsd === null ? null : usdToMicros(Math.round(t.budgetUsd * 1e6) / 1e6, 'budgetUsd'), weight: t.weight });
+      const tenant = await d.store.createTenant({ id: `ten_${newKey().id}`, name: t.name, maxTiles: t.maxTiles ?? null, maxGpus: t.maxGpus ?? null, budgetMicros: t.budgetUsd === undefined || t.budgetUsd === null ? null : usdToMicros(Math.round(t.budgetUsd * 1e6) / 1e6, 'budgetUsd'), weight: t.weight, ...(t.maxPriority !== undefined ? { maxPriority: t.maxPriority } : {}) });
       const key = newKey();
       await d.store.createApiKey({ id: key.id, tenantId: tenant.id, role: 'tenant', secretSha256: key.sha256, label: 'first key' });
       sendJson(res, 201, { tenant: tenantView(tenant), apiKey: key.token });
@@ -89,6 +89,7 @@ export const ROUTES: Route[] = [
       if (p.maxGpus !== undefined) patch.maxGpus = p.maxGpus;
       if (p.budgetUsd !== undefined) patch.budgetMicros = p.budgetUsd === null ? null : usdToMicros(Math.round(p.budgetUsd * 1e6) / 1e6, 'budgetUsd');
       if (p.weight !== undefined) patch.weight = p.weight;
+      if (p.maxPriority !== undefined) patch.maxPriority = p.maxPriority;
       const t = await d.store.updateTenant(params.id!, patch);
       if (!t) throw notFound('such tenant');
       sendJson(res, 200, { tenant: tenantView(t) });

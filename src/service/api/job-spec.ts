@@ -2,6 +2,7 @@
 // schemas validate requests and generate the OpenAPI document (openapi.ts), so the two cannot
 // drift. Every field carries a description; problems come back naming the field.
 import { z } from 'zod';
+import { requestLimitIssues, structureIssues } from './request-limits.js';
 
 
 
@@ -46,13 +47,16 @@ export const JobSpecSchema = z
     training: TrainingSchema.optional(),
     resources: ResourcesSchema,
     plan: PlanSchema.optional(),
-    priority: z.number().int().min(0).max(9).default(0).describe('Priority class 0–9: higher goes first and may preempt lower classes (checkpoint first)'),
+    priority: z.number().int().min(0).max(9).default(0).describe('Priority class 0–9: higher goes first and may preempt lower classes (checkpoint first); at most the tenant’s granted `maxPriority`'),
     checkpointInterval: CheckpointIntervalSchema.default({ seconds: 3600 }),
     maxBudgetUsd: z.number().positive().max(1e12).optional().describe('Refuse the job if its predicted bill exceeds this'),
   })
   .strict()
   .superRefine((s, ctx) => {
     if ((s.model === undefined) === (s.scenario === undefined)) ctx.addIssue({ code: 'custom', path: ['model'], message: 'give exactly one of model (a preset or mapping) or scenario (a scenario file)' });
+    // Size limits (request-limits.ts) before any engine work; a YAML scenario is checked once parsed.
+    const problems = [...requestLimitIssues(s, ''), ...(s.scenario && typeof s.scenario === 'object' ? [...structureIssues(s.scenario, 'scenario'), ...requestLimitIssues(s.scenario, 'scenario.')] : [])];
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
   })
   .describe('A training job');
 export type JobSpec = z.output<typeof JobSpecSchema>;
@@ -64,6 +68,7 @@ export const TenantCreateSchema = z
     maxGpus: z.number().int().min(0).max(10_000_000).nullable().optional().describe('Most GPUs the tenant may hold at once; null for no limit'),
     budgetUsd: z.number().min(0).max(1e12).nullable().optional().describe('Spend limit (billed usage plus running jobs’ predicted bills); null for none'),
     weight: z.number().positive().max(1000).default(1).describe('Fair-share weight'),
+    maxPriority: z.number().int().min(0).max(9).optional().describe('Highest priority class the tenant may use (classes 0..maxPriority); default 5. Classes above may preempt its jobs, not the other way round'),
   })
   .strict();
 

@@ -24,10 +24,28 @@ export interface RunAssignment {
 
 export type RunSignal = 'preempt' | 'cancel' | 'fail';
 
+/** How runs reach run hosts: in-process, or through a queue to workers. */
+export interface RunDispatch {
+  /** Runs die with the process (in-process host): after a restart the controller restarts them. */
+  readonly runsDieWithProcess: boolean;
+  start(a: RunAssignment): Promise<void>;
+  signal(jobId: string, attempt: number, signal: RunSignal): Promise<void>;
+}
+
 interface Active {
   assignment: RunAssignment;
   segmentsRecorded: number;
+  /** Wall time (ms) of the last progress or checkpoint event written for this run. */
+  lastRoutineEventMs: number;
 }
+
+/** `progress` events written per job per wall second at most; the ones in between are coalesced:
+ * the job row still records their step, and the next written event carries the latest values.
+ * A progress event also waits if a checkpoint event was just written. Checkpoints are bounded by
+ * the minimum checkpoint interval (job-pricer.ts) and, like life-cycle events, always written.
+ * Issue 13.6: a one-step checkpoint interval wrote ~470 events/s for one job. */
+export const PROGRESS_EVENTS_PER_JOB_PER_SECOND = 4;
+const ROUTINE: ReadonlySet<string> = new Set(['progress', 'checkpointed']);
 
 const ADDITIVE = ['usefulStepSeconds', 'lostStepSeconds', 'checkpointSeconds', 'restartSeconds', 'deviceSeconds', 'energyJ', 'costUsd', 'failures', 'preemptions'] as const;
 
@@ -75,7 +93,7 @@ export class RunHost {
     const known = this.executor.has(a.jobId);
     // An executor that ran this job before already holds its accounting: carry nothing twice.
     if (known) a = { ...a, carried: {}, lostSteps: 0 };
-    this.active.set(a.jobId, { assignment: a, segmentsRecorded: known ? this.executor.accounting(a.jobId).segments.length : 0 });
+    this.active.set(a.jobId, { assignment: a, segmentsRecorded: known ? this.executor.accounting(a.jobId).segments.length : 0, lastRoutineEventMs: -Infinity });
     // Progress every ~1% of the run (at least every step): enough for a smooth bar, few writes.
     const every = Math.max(p.stepTimeSeconds, (p.totalSteps * p.stepTimeSeconds) / 100);
     this.executor.start({ id: a.jobId, profile, progressIntervalSeconds: every, ...(known ? {} : { resumeFromStep: a.resumeFromStep }) });
@@ -118,7 +136,10 @@ export class RunHost {
     }
     const data: Record<string, unknown> = { step: e.step, durableStep: e.durableStep, attempt: a.attempt };
     if (e.lostStepSeconds !== undefined) data.lostStepSeconds = e.lostStepSeconds;
-    const event = { jobId: a.jobId, tenantId: a.tenantId, at: e.at, kind: e.kind, data };
+    const wallMs = performance.now();
+    const coalesce = e.kind === 'progress' && wallMs - act.lastRoutineEventMs < 1000 / PROGRESS_EVENTS_PER_JOB_PER_SECOND;
+    if (ROUTINE.has(e.kind) && !coalesce) act.lastRoutineEventMs = wallMs;
+    const event = coalesce ? undefined : { jobId: a.jobId, tenantId: a.tenantId, at: e.at, kind: e.kind, data };
     this.enqueue(async () => {
       const current = await this.store.recordProgress(a.jobId, a.attempt, { step: e.step, durableStep: e.durableStep, at: e.at, accounting }, event);
       if (!current && e.kind !== 'cancelled' && e.kind !== 'preempted' && e.kind !== 'failed') return;

@@ -3,6 +3,7 @@
 // to the next checkpoint boundary (what a run host that is still alive must have reached).
 import { formatUsd } from '../billing/money.js';
 import type { Invoice, LedgerEntry, Totals } from '../billing/ledger.js';
+import { isTerminal } from '../scheduler/job-states.js';
 import type { JobEventRow, JobRow, TenantRow } from '../store/store.js';
 
 const usd = (micros: bigint) => formatUsd(micros, 6);
@@ -30,7 +31,7 @@ export function jobView(job: JobRow, now: number) {
     state: job.state,
     stateReason: job.stateReason,
     pendingReason: job.pendingReason,
-    cancelRequested: job.cancelRequested && !['succeeded', 'failed', 'cancelled'].includes(job.state),
+    cancelRequested: job.cancelRequested && !isTerminal(job.state),
     priority: job.priority,
     submittedAt: job.submittedAt,
     createdAt: job.createdAt,
@@ -45,6 +46,8 @@ export function jobView(job: JobRow, now: number) {
       checkpointWriteSeconds: p.checkpointWriteSeconds,
       ...(p.mfu !== undefined ? { mfu: p.mfu } : {}),
       ...(p.plan !== undefined ? { plan: p.plan } : {}),
+      // The tenant's own physics (efficiency, prices, Dojo assumptions): a prediction, never the bill.
+      ...(p.whatIf ? { whatIf: { stepTimeSeconds: p.whatIf.stepTimeSeconds, runSeconds: p.whatIf.runSeconds, mfu: p.whatIf.mfu, billUsd: usd(BigInt(p.whatIf.billMicros)) } } : {}),
     },
     progress: {
       step,
@@ -67,7 +70,7 @@ export function eventView(e: JobEventRow) {
 }
 
 export function tenantView(t: TenantRow) {
-  return { id: t.id, name: t.name, maxTiles: t.maxTiles, maxGpus: t.maxGpus, budgetUsd: t.budgetMicros === null ? null : usd(t.budgetMicros), weight: t.weight, createdAt: t.createdAt };
+  return { id: t.id, name: t.name, maxTiles: t.maxTiles, maxGpus: t.maxGpus, budgetUsd: t.budgetMicros === null ? null : usd(t.budgetMicros), weight: t.weight, maxPriority: t.maxPriority, createdAt: t.createdAt };
 }
 
 export function entryView(e: LedgerEntry) {

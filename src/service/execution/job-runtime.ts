@@ -52,7 +52,7 @@ export interface RunProfile {
 const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
 
 /** JSON with sorted keys, so equal documents give equal cache keys. */
-function stableKey(v: unknown): string {
+export function stableKey(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableKey).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;

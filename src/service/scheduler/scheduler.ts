@@ -5,9 +5,10 @@
 // its state transitions with time and reason. See docs/scheduler.md.
 import { InputError, issue, type InputIssue } from '../../common/errors.js';
 import { GridView, TileGrid, findPlacement, forEachTile, resolveRequest, type PlacementPolicy, type PlacementRequest, type Rect, type Shape, type Tile } from './grid.js';
+import { TERMINAL, WAITING_STATES, type JobState } from './job-states.js';
 import { FairShareLedger, bySubmitOrder, orderQueue, type Queued, type QueueOrder } from './policy.js';
 
-export type JobState = 'queued' | 'admitted' | 'placing' | 'running' | 'preempted' | 'recovering' | 'succeeded' | 'failed' | 'cancelled';
+export { TERMINAL, type JobState } from './job-states.js';
 
 /** Allowed next states; `placing` and `recovering` hold tiles while the job loads or restores. */
 export const LEGAL_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
@@ -175,8 +176,7 @@ interface Pass {
   readonly started: Set<Job>;
 }
 
-const WAITING: ReadonlySet<JobState> = new Set(['queued', 'admitted', 'preempted']);
-export const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+const WAITING: ReadonlySet<JobState> = new Set(WAITING_STATES);
 const isWaiting = (j: Job) => WAITING.has(j.state);
 const shapesKey = (j: Job) => j.shapes.map((s) => `${s.rows}x${s.cols}`).join(',');
 
@@ -236,7 +236,7 @@ export class TileScheduler {
 
   submit(submission: JobSubmission, now: number): JobRecord {
     this.tick(now);
-    const problems = validateSubmission(submission, this.jobsById);
+    const problems = this.submissionIssues(submission);
     if (problems.length) throw new InputError(`job ${submission.id}`, problems);
     const job = this.register(submission, { state: 'queued', at: now, reason: 'submitted' }, now, 0, 0);
     this.enqueue(job);
@@ -251,7 +251,7 @@ export class TileScheduler {
    */
   restore(submission: JobSubmission, restored: RestoredJob, now: number): JobRecord {
     this.tick(now);
-    const problems = validateSubmission(submission, this.jobsById);
+    const problems = this.submissionIssues(submission);
     if (TERMINAL.has(restored.state)) problems.push(issue('state', `a ${restored.state} job is not restored`));
     if (!(restored.submittedAt <= now)) problems.push(issue('submittedAt', `must not be after now (${now}); got ${restored.submittedAt}`));
     if (problems.length) throw new InputError(`job ${submission.id}`, problems);
@@ -275,6 +275,19 @@ export class TileScheduler {
       this.running.add(job);
     } else this.enqueue(job);
     return job;
+  }
+
+  /** Everything `submit` would refuse, without changing anything: callers check a job before they
+   * store it, so a stored job is always one this scheduler accepts. */
+  submissionIssues(submission: JobSubmission): InputIssue[] {
+    const problems = validateSubmission(submission, this.jobsById);
+    try {
+      resolveRequest(submission.request, this.grid.rows, this.grid.cols);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push(...e.issues.map((i) => ({ ...i, path: `request.${i.path}` })));
+    }
+    return problems;
   }
 
   /** Creates and indexes a job in its first state (submit and restore). */

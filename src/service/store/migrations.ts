@@ -101,6 +101,15 @@ create table tile_health (
 );
 `,
   },
+  // Control-plane migrations (priority classes, event retention) are numbered from 10 so that
+  // migrations for keys and authentication can take 2–9 without a clash.
+  {
+    version: 10,
+    name: 'control plane: priority classes granted per tenant',
+    sql: `
+alter table tenants add column max_priority integer not null default 5;
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied, all in one transaction. On PostgreSQL a

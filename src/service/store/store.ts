@@ -2,7 +2,8 @@
 // a tenant can reach takes the tenant id and filters on it in SQL (`scope`): a tenant's key can
 // never read, list or change another tenant's rows, and an unknown and a foreign job id look the
 // same (not found). `scope: null` is the admin's view.
-import type { JobState, PendingReason } from '../scheduler/scheduler.js';
+import { HOLDING_STATES, TERMINAL_STATES, type JobState } from '../scheduler/job-states.js';
+import type { PendingReason } from '../scheduler/scheduler.js';
 import type { Rect } from '../scheduler/grid.js';
 import type { RunProfile } from '../execution/job-runtime.js';
 import type { Sql } from './sql.js';
@@ -18,8 +19,14 @@ export interface TenantRow {
   maxGpus: number | null;
   budgetMicros: bigint | null;
   weight: number;
+  /** Highest priority class the tenant may ask for (classes 0..maxPriority); set by the admin. */
+  maxPriority: number;
   createdAt: string;
 }
+
+/** Classes granted to a tenant the admin did not set (the column default). Classes above are
+ * reserved: preempting other tenants' jobs at those classes takes an admin's grant. */
+export const DEFAULT_MAX_PRIORITY = 5;
 
 export interface ApiKeyRow {
   id: string;
@@ -44,8 +51,19 @@ function apiKeyInfoFrom(row: Record<string, unknown>): ApiKeyInfo {
   return { id: String(row.id), tenantId: (row.tenant_id ?? null) as string | null, role: row.role as Role, label: (row.label ?? null) as string | null, createdAt: iso(row.created_at), revokedAt: row.revoked_at === null || row.revoked_at === undefined ? null : iso(row.revoked_at) };
 }
 
+/** The tenant's own prediction when it sent physics of its own (efficiency, prices, `system.dojo`
+ * assumptions): shown next to the job, never billed. */
+export interface WhatIf {
+  stepTimeSeconds: number;
+  energyPerStepJ: number;
+  mfu: number;
+  runSeconds: number;
+  /** Decimal micro-dollars (JSON has no bigint). */
+  billMicros: string;
+}
+
 /** The run profile as stored with the job: the executor's numbers, the plan and MFU for display. */
-export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number };
+export type StoredProfile = Omit<RunProfile, 'plan' | 'report'> & { plan?: unknown; mfu?: number; whatIf?: WhatIf };
 
 export interface JobRow {
   id: string;
@@ -118,7 +136,7 @@ export interface LedgerOpRow {
   payload: Record<string, unknown>;
 }
 
-export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export { TERMINAL_STATES };
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const num = (v: unknown): number => Number(v);
@@ -132,6 +150,7 @@ function tenantFrom(r: Record<string, unknown>): TenantRow {
     maxGpus: numOrNull(r.max_gpus),
     budgetMicros: r.budget_micros === null || r.budget_micros === undefined ? null : BigInt(String(r.budget_micros)),
     weight: num(r.weight),
+    maxPriority: r.max_priority === null || r.max_priority === undefined ? DEFAULT_MAX_PRIORITY : num(r.max_priority),
     createdAt: iso(r.created_at),
   };
 }
@@ -199,10 +218,10 @@ export class Store {
 
   // ---- tenants and keys -----------------------------------------------------------------
 
-  async createTenant(t: Omit<TenantRow, 'createdAt'>): Promise<TenantRow> {
+  async createTenant(t: Omit<TenantRow, 'createdAt' | 'maxPriority'> & { maxPriority?: number }): Promise<TenantRow> {
     const r = await this.sql.query(
-      'insert into tenants (id, name, max_tiles, max_gpus, budget_micros, weight) values ($1, $2, $3, $4, $5, $6) returning *',
-      [t.id, t.name, t.maxTiles, t.maxGpus, t.budgetMicros === null ? null : t.budgetMicros.toString(), t.weight],
+      'insert into tenants (id, name, max_tiles, max_gpus, budget_micros, weight, max_priority) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+      [t.id, t.name, t.maxTiles, t.maxGpus, t.budgetMicros === null ? null : t.budgetMicros.toString(), t.weight, t.maxPriority ?? DEFAULT_MAX_PRIORITY],
     );
     return tenantFrom(r.rows[0]!);
   }
@@ -221,7 +240,7 @@ export class Store {
     return (await this.sql.query('select * from tenants order by created_at, id')).rows.map(tenantFrom);
   }
 
-  async updateTenant(id: string, patch: Partial<Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros' | 'weight'>>): Promise<TenantRow | undefined> {
+  async updateTenant(id: string, patch: Partial<Pick<TenantRow, 'maxTiles' | 'maxGpus' | 'budgetMicros' | 'weight' | 'maxPriority'>>): Promise<TenantRow | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [id];
     const add = (col: string, v: unknown) => {
@@ -232,6 +251,7 @@ export class Store {
     if ('maxGpus' in patch) add('max_gpus', patch.maxGpus);
     if ('budgetMicros' in patch) add('budget_micros', patch.budgetMicros === null || patch.budgetMicros === undefined ? null : patch.budgetMicros.toString());
     if ('weight' in patch) add('weight', patch.weight);
+    if ('maxPriority' in patch) add('max_priority', patch.maxPriority);
     if (!sets.length) return this.getTenant(id);
     const r = await this.sql.query(`update tenants set ${sets.join(', ')} where id = $1 returning *`, params);
     return r.rows[0] ? tenantFrom(r.rows[0]) : undefined;
@@ -303,7 +323,7 @@ export class Store {
 
   /** Jobs the control plane must restore after a restart, in submit order. */
   async liveJobs(): Promise<JobRow[]> {
-    const r = await this.sql.query("select * from jobs where state not in ('succeeded', 'failed', 'cancelled') order by seq");
+    const r = await this.sql.query('select * from jobs where state <> all($1::text[]) order by seq', [TERMINAL_STATES]);
     return r.rows.map(jobFrom);
   }
 
@@ -351,13 +371,13 @@ export class Store {
 
   /** Marks the attempt's run finished (all steps done). True exactly once per job. */
   async finishRun(id: string, attempt: number, at: number): Promise<boolean> {
-    const r = await this.sql.query("update jobs set finished_at = $3, updated_at = now() where id = $1 and attempt = $2 and finished_at is null and state in ('running', 'placing', 'recovering')", [id, attempt, at]);
+    const r = await this.sql.query('update jobs set finished_at = $3, updated_at = now() where id = $1 and attempt = $2 and finished_at is null and state = any($4::text[])', [id, attempt, at, HOLDING_STATES]);
     return r.rowCount === 1;
   }
 
   /** Jobs whose run finished but whose state does not say so yet (the control plane's inbox). */
   async finishedRuns(): Promise<JobRow[]> {
-    const r = await this.sql.query("select * from jobs where finished_at is not null and state in ('running', 'placing', 'recovering') order by finished_at");
+    const r = await this.sql.query('select * from jobs where finished_at is not null and state = any($1::text[]) order by finished_at', [HOLDING_STATES]);
     return r.rows.map(jobFrom);
   }
 
@@ -376,13 +396,16 @@ export class Store {
 
   /** Records a tenant's cancel request (replicas that do not run the scheduler). */
   async requestCancel(scope: Scope, id: string): Promise<boolean> {
-    const r = scope === null ? await this.sql.query("update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state not in ('succeeded', 'failed', 'cancelled')", [id]) : await this.sql.query("update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and tenant_id = $2 and state not in ('succeeded', 'failed', 'cancelled')", [id, scope]);
+    const r =
+      scope === null
+        ? await this.sql.query('update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state <> all($2::text[])', [id, TERMINAL_STATES])
+        : await this.sql.query('update jobs set cancel_requested_at = coalesce(cancel_requested_at, now()) where id = $1 and state <> all($2::text[]) and tenant_id = $3', [id, TERMINAL_STATES, scope]);
     return r.rowCount === 1;
   }
 
   /** Live jobs with a pending cancel request, and jobs submitted after `afterSeq` (the leader's inbox). */
   async inbox(afterSeq: number): Promise<{ cancels: string[]; submitted: JobRow[] }> {
-    const c = await this.sql.query<{ id: string }>("select id from jobs where cancel_requested_at is not null and state not in ('succeeded', 'failed', 'cancelled')");
+    const c = await this.sql.query<{ id: string }>('select id from jobs where cancel_requested_at is not null and state <> all($1::text[])', [TERMINAL_STATES]);
     const s = await this.sql.query("select * from jobs where seq > $1 and state = 'queued' order by seq", [afterSeq]);
     return { cancels: c.rows.map((r) => String(r.id)), submitted: s.rows.map(jobFrom) };
   }
