@@ -23,10 +23,11 @@ export type PrecisionPolicy = Record<TensorRole, StorageSpec>;
 const all = (spec: StorageSpec): PrecisionPolicy => ({ weights: spec, activations: spec, gradients: spec, optimizerState: spec });
 
 /**
- * Named policies. `cfp8` stores weights and activations in CFloat8 1-4-3 (precision) and gradients
- * in 1-5-2 (range: gradients span more binades), all with stochastic rounding so small updates
- * survive in expectation, and keeps Adam's moments in CFloat16 SHP, the paper's stated use of the
- * 16-bit formats ("used to store parameters such as gradients … where CFloat8 may be too small").
+ * Named policies. `cfp8-*` store weights and activations in CFloat8 1-4-3 (precision) and gradients
+ * in 1-5-2 (range: gradients span more binades), with stochastic rounding (or RNE, for contrast) so
+ * small updates survive in expectation. Adam's moments stay FP32: the second moment spans the square
+ * of the gradients' range, more binades than one bias of SHP's 5-bit exponent covers, and a moment
+ * flushed to zero turns m/(√v + ε) into m/ε. A policy may still ask for cfloat16_shp there.
  */
 export const PRECISION_PRESETS = {
   fp32: all({ format: 'fp32', rounding: 'nearest-even' }),
@@ -35,13 +36,13 @@ export const PRECISION_PRESETS = {
     weights: { format: 'cfloat8_1_4_3', rounding: 'stochastic' },
     activations: { format: 'cfloat8_1_4_3', rounding: 'stochastic' },
     gradients: { format: 'cfloat8_1_5_2', rounding: 'stochastic' },
-    optimizerState: { format: 'cfloat16_shp', rounding: 'stochastic' },
+    optimizerState: { format: 'fp32', rounding: 'nearest-even' },
   },
   'cfp8-rne': {
     weights: { format: 'cfloat8_1_4_3', rounding: 'nearest-even' },
     activations: { format: 'cfloat8_1_4_3', rounding: 'nearest-even' },
     gradients: { format: 'cfloat8_1_5_2', rounding: 'nearest-even' },
-    optimizerState: { format: 'cfloat16_shp', rounding: 'nearest-even' },
+    optimizerState: { format: 'fp32', rounding: 'nearest-even' },
   },
 } as const satisfies Record<string, PrecisionPolicy>;
 
