@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks the architecture mechanically: src/ folders form a pipeline
-//   common → specs → workloads → planner → simulators → engine → service → server → cli
+//   common → specs → workloads → planner → simulators → emulator → engine → service → server → cli
 // and a module may import only from its own layer or earlier ones. Below the CLI, no module may
 // use Node-only APIs (node:*, fs, worker_threads, …) so the engine runs in a browser; `server`
 // (HTTP, databases, queues) and `cli` may. Import
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'engine', 'service', 'server', 'cli'];
+const LAYERS = ['common', 'specs', 'workloads', 'planner', 'simulators', 'emulator', 'engine', 'service', 'server', 'cli'];
 const NODE_LAYERS = new Set(['server', 'cli']);
 const NODE_ONLY = /^(node:|fs$|path$|os$|child_process$|worker_threads$|url$|commander$|pg$|@electric-sql\/pglite|bullmq$|ioredis$)/;
 
