@@ -2,10 +2,11 @@
 // before/after figures: `node scripts/code-size.js [count]`. Uses the TypeScript parser, so a
 // function is what the compiler calls one (declarations, methods, arrows, function expressions).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.argv[2] ?? 10);
 
 function files(dir) {

@@ -8,7 +8,7 @@ import { computeDojoAggregates, defaultDojoHierarchy } from '../specs/dojo/dojo-
 import type { SearchSpace } from '../planner/space.js';
 import type { StepReport } from '../simulators/report.js';
 import { parseScenario } from './scenario.js';
-import { searchPlans } from './search.js';
+import { evaluateIfFits } from './evaluate.js';
 import { withOverride } from './sweep.js';
 
 export type Verdict = 'holds' | 'holds only if' | 'does not hold' | 'not evaluable';
@@ -55,7 +55,7 @@ interface Run {
 
 function best(doc: Record<string, unknown>, origin: string): Run | undefined {
   const s = parseScenario(doc, origin);
-  const r = searchPlans(s, { top: 1, space: SEARCH }).best[0];
+  const r = evaluateIfFits(s, { space: SEARCH })?.report;
   if (!r) return undefined;
   const spec = s.system.spec;
   const nodes = Math.ceil(s.system.devices / spec.devicesPerNode);

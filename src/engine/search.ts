@@ -1,12 +1,11 @@
 // Plan search: enumerate the pruned space, drop plans that do not fit in memory (cheap, before
 // timing), time the rest and keep the best. Pure and synchronous over a slice of candidates, so
 // the CLI can split the work across worker threads and merge with mergeSearchResults.
-import { partitionStages } from '../planner/stages.js';
-import { peakMemory, stageMemory } from '../planner/memory.js';
+import { stepMemory } from '../planner/memory.js';
 import { defaultGlobalBatch, enumeratePlans, type FixedFields, type SearchSpace } from '../planner/space.js';
 import type { Plan } from '../planner/plan.js';
 import type { StepReport } from '../simulators/report.js';
-import { evaluatePlan } from './evaluate.js';
+import { simulatePlan } from './simulate-plan.js';
 import { isAutoPlan, type Scenario } from './scenario.js';
 
 export type Objective = 'time' | 'cost';
@@ -58,11 +57,10 @@ export function evaluateCandidates(s: Scenario, plans: Plan[], opts: SearchOptio
   let prunedMemory = 0;
   let evaluated = 0;
   plans.forEach((plan, i) => {
-    const mem = peakMemory(stageMemory(s.workload, plan, s.system, partitionStages(s.workload, plan.pp, plan.virtualStages)));
-    if (!mem.fits) prunedMemory++;
+    if (!stepMemory(s.workload, plan, s.system).peak.fits) prunedMemory++;
     else {
       evaluated++;
-      const r = evaluatePlan(s, plan);
+      const r = simulatePlan(s, plan, 'analytical').report;
       if (best.length < top || compare(r, best[best.length - 1]!, objective) < 0) {
         best.push(r);
         best.sort((a, b) => compare(a, b, objective));

@@ -7,9 +7,8 @@ import { defaultPriceSheet } from '../specs/prices.js';
 import { DOJO_ASSUMPTION_KEYS } from '../specs/dojo/dojo-hierarchy.js';
 import { EfficiencySchema } from '../simulators/analytical/efficiency.js';
 import type { StepReport } from '../simulators/report.js';
-import { evaluateScenario } from './evaluate.js';
-import { isAutoPlan, parseScenario, type ScenarioOptions } from './scenario.js';
-import { searchPlans } from './search.js';
+import { evaluateIfFits } from './evaluate.js';
+import { parseScenario, type ScenarioOptions } from './scenario.js';
 import type { SearchSpace } from '../planner/space.js';
 
 export interface SweepPoint {
@@ -80,9 +79,7 @@ export function withOverride(doc: Record<string, unknown>, path: string, value: 
 }
 
 function evaluateDoc(doc: Record<string, unknown>, origin: string, opts: ScenarioOptions, space?: SearchSpace): StepReport | undefined {
-  const s = parseScenario(doc, origin, opts);
-  if (isAutoPlan(s.plan)) return searchPlans(s, { top: 1, ...(space ? { space } : {}) }).best[0];
-  return evaluateScenario(s);
+  return evaluateIfFits(parseScenario(doc, origin, opts), space ? { space } : {})?.report;
 }
 
 export function sweep(doc: Record<string, unknown>, origin: string, path: string, values: unknown[], opts: ScenarioOptions = {}, space?: SearchSpace): SweepResult {

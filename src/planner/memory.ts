@@ -4,7 +4,7 @@
 import type { SystemInstance } from '../specs/schema.js';
 import type { Op, TensorSplit, WorkloadGraph } from '../workloads/graph.js';
 import { microBatchesPerStep, type Plan } from './plan.js';
-import type { StageBlocks } from './stages.js';
+import { partitionStages, type StageBlocks } from './stages.js';
 
 export interface MemorySettings {
   /** cuBLAS/NCCL workspaces and allocator fragmentation; assumption, see docs/how-the-model-works.md. */
@@ -141,4 +141,20 @@ function maxBlockWeightBytes(g: WorkloadGraph, plan: Plan, blocks: StageBlocks):
 /** The stage that fits worst (most bytes over, then most bytes): it decides whether the plan fits. */
 export function peakMemory(stages: MemoryBreakdown[]): MemoryBreakdown {
   return stages.reduce((a, b) => (b.overBytes > a.overBytes || (b.overBytes === a.overBytes && b.totalBytes > a.totalBytes) ? b : a));
+}
+
+export interface StepMemory {
+  /** Every pipeline stage's breakdown. */
+  stages: MemoryBreakdown[];
+  /** The worst stage: the figure a plan fits or fails by. */
+  peak: MemoryBreakdown;
+  /** Share of activations spilled to off-chip memory on the worst stage (hbm-streaming only; 0 otherwise). */
+  spillFraction: number;
+}
+
+/** The memory of one training step under a plan, as every simulator tier and the search read it. */
+export function stepMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, settings = DEFAULT_MEMORY_SETTINGS): StepMemory {
+  const stages = stageMemory(g, plan, sys, partitionStages(g, plan.pp, plan.virtualStages), settings);
+  const spillFraction = Math.max(0, ...stages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  return { stages, peak: peakMemory(stages), spillFraction };
 }

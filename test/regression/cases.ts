@@ -6,11 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { evaluateScenario } from '../../src/engine/evaluate.js';
-import { evaluatePlanEvents } from '../../src/engine/evaluate-events.js';
-import { searchPlans } from '../../src/engine/search.js';
-import { isAutoPlan } from '../../src/engine/scenario.js';
+import { evaluate } from '../../src/engine/evaluate.js';
 import { rowScenario, runCalibration, type CalibrationRow } from '../../src/engine/calibration.js';
 import { parseScenario, type Scenario } from '../../src/engine/scenario.js';
 import { loadScenarioFile } from '../../src/cli/read-file.js';
@@ -53,10 +51,11 @@ export function goldenFigures(r: StepReport): Record<string, unknown> {
 }
 
 function evaluateBothTiers(s: Scenario): Record<Tier, Record<string, unknown>> {
-  const analytical = isAutoPlan(s.plan) ? searchPlans(s, { top: 1 }).best[0]! : evaluateScenario(s);
+  const analytical = evaluate(s, { tier: 'analytical' });
   // The event tier runs the plan the analytical search chose (as `simulate --tier event` does).
-  const event = evaluatePlanEvents(s, analytical.plan);
-  return { analytical: goldenFigures(analytical), event: goldenFigures(event.report) };
+  const event = evaluate(s, { tier: 'event' });
+  assert.deepEqual(event.report.plan, analytical.report.plan);
+  return { analytical: goldenFigures(analytical.report), event: goldenFigures(event.report) };
 }
 
 export interface GoldenFile {

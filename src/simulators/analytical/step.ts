@@ -1,8 +1,8 @@
 // Analytical step-time model: per-block times → per-stage micro-batch times → 1F1B (interleaved)
 // pipeline → data-parallel gradient reduction and optimizer. Returns a StepReport.
 import type { SystemInstance } from '../../specs/schema.js';
-import { modelFlopsPerSample, type WorkloadGraph } from '../../workloads/graph.js';
-import { blockParamsPerDevice, peakMemory, stageMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
+import type { WorkloadGraph } from '../../workloads/graph.js';
+import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
 import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import type { PriceSheet } from '../../specs/prices.js';
@@ -56,9 +56,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const m = microBatchesPerStep(plan);
   const v = plan.virtualStages;
 
-  const memStages = stageMemory(g, plan, sys, stages, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
-  // Share of activations spilled to off-chip memory on the worst stage (hbm-streaming only).
-  const spillFraction = Math.max(0, ...memStages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
   const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0, spillFraction));
   const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
   // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
@@ -142,14 +140,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     optimizerSeconds,
   };
 
-  const mem = peakMemory(memStages);
-  const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  // Recomputed FLOPs are per device: every rank of every stage (tp·cp·dp of them) redoes its share.
-  const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
   const notes: string[] = [];
-  if (!mem.fits) {
-    notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
-  }
   const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
   notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
   for (const [resource, seconds] of critical.stalls) {
@@ -169,8 +160,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     stepTimeSeconds,
     breakdown,
     memory: mem,
-    modelFlopsPerStep,
-    hardwareFlopsPerStep: hwFlopsPerStep,
+    recomputeFlopsPerMicroBatch: stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0),
     notes,
   });
 }

@@ -6,10 +6,9 @@
 // reduction or parameter gathers → data-parallel communication).
 import type { SystemInstance } from '../../specs/schema.js';
 import type { PriceSheet } from '../../specs/prices.js';
-import { modelFlopsPerSample, type WorkloadGraph } from '../../workloads/graph.js';
-import { DEFAULT_MEMORY_SETTINGS, peakMemory, stageMemory, type MemoryBreakdown, type MemorySettings } from '../../planner/memory.js';
+import type { WorkloadGraph } from '../../workloads/graph.js';
+import { DEFAULT_MEMORY_SETTINGS, stepMemory, type MemorySettings } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
-import { partitionStages } from '../../planner/stages.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
 import type { TrainingAmount } from '../analytical/power-cost.js';
 import { assembleStepReport } from '../assemble-report.js';
@@ -92,7 +91,6 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
 interface NoteInput {
   breakdown: StepBreakdown;
   stepTimeSeconds: number;
-  mem: MemoryBreakdown;
   plan: Plan;
   spillFraction: number;
   criticalStage: number;
@@ -103,10 +101,6 @@ interface NoteInput {
 function eventNotes(x: NoteInput): string[] {
   const share = (s: number) => `${((s / x.stepTimeSeconds) * 100).toFixed(0)}%`;
   const notes: string[] = [];
-  const mem = x.mem;
-  if (!mem.fits) {
-    notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
-  }
   const largest = Object.entries(x.breakdown).reduce((a, b) => (b[1] > a[1] ? b : a));
   notes.push(`largest share of the step: ${largest[0].replace(/Seconds$/, '')} (${share(largest[1])})`);
   if (x.breakdown.streamStallSeconds / x.stepTimeSeconds >= 0.01) {
@@ -133,9 +127,7 @@ function stageEnds(sched: StepSchedule): number[] {
 
 export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: EventOptions): EventStepResult {
   const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
-  const memStages = stageMemory(g, plan, sys, partitionStages(g, plan.pp, plan.virtualStages), opts.memory ?? DEFAULT_MEMORY_SETTINGS);
-  // Share of activations spilled to off-chip memory on the worst stage (hbm-streaming), as the analytical tier takes it.
-  const spillFraction = Math.max(0, ...memStages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
   const sched = buildStepSchedule(g, plan, sys, { efficiency: eff, spillFraction, ...(opts.segmentBudget ? { segmentBudget: opts.segmentBudget } : {}) });
   const stepTimeSeconds = sched.sim.run();
   const m = sched.microBatches;
@@ -153,11 +145,7 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
   }));
 
   const spec = sys.spec;
-  const mem = peakMemory(memStages);
-  const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  const hwFlopsPerStep = modelFlopsPerStep + sched.recomputeMatmulFlops.reduce((a, f) => a + f, 0) * m * plan.dp * plan.tp * plan.cp;
-
-  const notes = eventNotes({ breakdown, stepTimeSeconds, mem, plan, spillFraction, criticalStage, utilization, tierNames: new Set(spec.tiers.map((t) => t.name)) });
+  const notes = eventNotes({ breakdown, stepTimeSeconds, plan, spillFraction, criticalStage, utilization, tierNames: new Set(spec.tiers.map((t) => t.name)) });
 
   const report = assembleStepReport({
     g,
@@ -168,8 +156,7 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
     stepTimeSeconds,
     breakdown,
     memory: mem,
-    modelFlopsPerStep,
-    hardwareFlopsPerStep: hwFlopsPerStep,
+    recomputeFlopsPerMicroBatch: sched.recomputeMatmulFlops.reduce((a, f) => a + f, 0),
     notes,
   });
 
