@@ -4,7 +4,7 @@
 // with dropout) and TP/SP behaviour, so Megatron's FLOP count and memory formulas fall out of the
 // ops rather than being typed in.
 import { z } from 'zod';
-import { op, type Op, type WorkloadGraph } from './graph.js';
+import { contextKeyValueExchange, op, tensorAllReduce, type Op, type WorkloadGraph } from './graph.js';
 
 export const TransformerConfigSchema = z
   .object({
@@ -92,7 +92,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         savedActivationBytes: 2 * B * sh,
         selectiveRecompute: true,
         selectiveKeptBytes: 2 * B * sh,
-        cpExchangeBytesForward: 2 * B * s * kv * dh,
+        comm: contextKeyValueExchange(2 * B * s * kv * dh),
       }),
       op({
         name: 'softmax',
@@ -134,7 +134,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       memoryBytesForward: B * s * (2 * h + 2 * kv * dh),
       memoryBytesBackward: B * s * (4 * h + 4 * kv * dh),
       savedActivationBytes: B * s * (h + 2 * kv * dh) + 4 * a * s,
-      cpExchangeBytesForward: 2 * B * s * kv * dh,
+      comm: contextKeyValueExchange(2 * B * s * kv * dh),
     }),
   ];
 
@@ -146,7 +146,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: h * qkvOut + b(qkvOut),
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     ...(learnedPositions
       ? []
@@ -157,7 +157,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       matmul: { m: s, n: h, k: h, batch: 1, tpDim: 'k' },
       params: h * h + b(h),
       savedActivationBytes: B * sh,
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     residual('attn-residual'),
     norm('mlp-norm'),
@@ -167,7 +167,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: h * fc1Out + b(fc1Out),
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     op({
       name: llama ? 'swiglu' : 'gelu',
@@ -181,7 +181,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       matmul: { m: s, n: h, k: f, batch: 1, tpDim: 'k' },
       params: f * h + b(h),
       savedActivationBytes: B * s * f,
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     residual('mlp-residual'),
   ];
@@ -193,7 +193,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       memoryBytesForward: 2 * B * sh,
       memoryBytesBackward: 2 * B * sh,
       params: V * h + (learnedPositions ? s * h : 0),
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     ...(dropout ? [op({ name: 'embedding-dropout', tensorSplit: 'sequence', memoryBytesForward: (2 * B + 1) * sh, memoryBytesBackward: (2 * B + 1) * sh, savedActivationBytes: sh })] : []),
   ];
@@ -206,7 +206,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: V * h,
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     // Vocab-parallel cross-entropy in fp32: read logits, write/read fp32 softmax, write gradient.
     op({

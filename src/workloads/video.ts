@@ -8,7 +8,7 @@
 // because model configs are listed as flat records of numbers and strings.
 import { z } from 'zod';
 import { FLASH_EFFICIENCY } from './transformer.js';
-import { op, type Block, type Op, type TensorSplit, type WorkloadGraph } from './graph.js';
+import { op, tensorAllReduce, type Block, type Op, type TensorSplit, type WorkloadGraph } from './graph.js';
 
 /** RegNetY design-space parameters (depth, w0, wa, wm, group width) as torchvision's regnet.py
  * sets them (Radosavovic et al. 2020); stages are derived from them exactly as RegNet does. */
@@ -126,8 +126,8 @@ function gemm(name: string, rows: number, inDim: number, outDim: number, o: { pa
     tensorSplit: o.parallel === 'replicated' ? 'replicated' : 'split',
     savedActivationBytes: o.savedBytes ?? 0,
     savedActivationSplit: replicatedInput ? 'replicated' : 'split',
-    tpAllReduceBytesForward: o.parallel === 'row' ? B * rows * outDim : 0,
-    tpAllReduceBytesBackward: o.parallel === 'column' ? B * rows * inDim : 0,
+    // Row-parallel layers all-reduce their output in forward; column-parallel ones their input gradient in backward.
+    comm: o.parallel === 'row' ? [tensorAllReduce('forward', B * rows * outDim)] : o.parallel === 'column' ? [tensorAllReduce('backward', B * rows * inDim)] : [],
   });
 }
 

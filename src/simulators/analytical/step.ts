@@ -1,7 +1,8 @@
 // Analytical step-time model: per-block times → per-stage micro-batch times → 1F1B (interleaved)
 // pipeline → data-parallel gradient reduction and optimizer. Returns a StepReport.
 import type { SystemInstance } from '../../specs/schema.js';
-import type { WorkloadGraph } from '../../workloads/graph.js';
+import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
+import { axisBreakdown, perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
 import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
@@ -35,8 +36,8 @@ interface StageTimes {
   perMicroBatch: number;
   compute: number;
   recompute: number;
-  tp: number;
-  cp: number;
+  /** Exposed communication per op-communication axis (tensor, context, …). */
+  comm: Record<ParallelAxis, number>;
   pp: number;
   /** Backward compute of one micro-batch: the window a gradient reduction can hide behind. */
   backwardWindow: number;
@@ -65,7 +66,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
 
   const stageTimes: StageTimes[] = stages.map((blocks) => {
-    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, tp: 0, cp: 0, pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
+    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, comm: perAxis(() => 0), pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
     for (const [bi, count] of blocks) {
       const t = perBlock[bi]!;
       s.compute += count * (t.forward + t.backward);
@@ -78,14 +79,13 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
         }
       }
       s.recompute += count * t.recompute;
-      s.tp += count * (t.tpForward + t.tpBackward + t.tpRecompute);
-      s.cp += count * t.cp;
+      for (const a of PARALLEL_AXES) s.comm[a] += count * (t.comm[a].forward + t.comm[a].backward + t.comm[a].recompute);
       s.backwardWindow += count * (t.backward + t.recompute);
       s.paramsPerDevice += count * blockParams[bi]!;
       s.matmulFlops += count * 3 * t.matmulFlopsForward;
       s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
     }
-    s.perMicroBatch = s.compute + s.recompute + s.tp + s.cp + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
+    s.perMicroBatch = s.compute + s.recompute + PARALLEL_AXES.reduce((x, a) => x + s.comm[a], 0) + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
     return s;
   });
 
@@ -131,8 +131,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const breakdown: StepBreakdown = {
     computeSeconds: m * critical.compute,
     recomputeSeconds: m * critical.recompute,
-    tensorParallelCommSeconds: m * critical.tp,
-    contextParallelCommSeconds: m * critical.cp,
+    ...axisBreakdown((a) => m * critical.comm[a]),
     pipelineCommSeconds: m * critical.pp,
     streamStallSeconds: m * [...critical.stalls.values()].reduce((a, b) => a + b, 0),
     dataParallelCommSeconds: dpExposed,

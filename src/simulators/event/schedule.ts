@@ -11,12 +11,13 @@
 // collective phase and pipeline send holds a link, where it contends with the device's other
 // traffic. Docs: docs/event-simulator.md.
 import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
-import type { WorkloadGraph } from '../../workloads/graph.js';
+import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
+import { perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice } from '../../planner/memory.js';
 import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import { blockTimes, planGroups, type BlockTimes } from '../analytical/block-times.js';
-import { collectiveRoute, collectiveSeconds, membersPerTier, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
+import { collectiveRoute, hierarchyPhases, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
 import { deviceRates } from '../analytical/compute.js';
 import type { Efficiency } from '../analytical/efficiency.js';
 import { EventSimulation, type Resource, type Task } from './engine.js';
@@ -25,8 +26,8 @@ import { EventSimulation, type Resource, type Task } from './engine.js';
 export interface WorkParts {
   compute: number;
   recompute: number;
-  tp: number;
-  cp: number;
+  /** Communication per op-communication axis (tensor, context, …). */
+  comm: Record<ParallelAxis, number>;
 }
 
 export interface StageResources {
@@ -107,22 +108,7 @@ export function collectivePhases(spec: SystemSpec, kind: CollectiveKind, bytes: 
   if (g.size <= 1 || bytes <= 0) return [];
   const route = collectiveRoute(spec, kind, bytes, g);
   if (route.via !== 'hierarchy') return [{ tier: spec.tiers.findIndex((t) => t.name === route.via), seconds: route.seconds }];
-  const hierarchy = spec.tiers.filter((t) => !t.bypass);
-  const members = membersPerTier(spec, g);
-  const phases: { tier: number; seconds: number }[] = [];
-  let shard = bytes;
-  let inner = 1;
-  hierarchy.forEach((tier, i) => {
-    const n = members[i]! / inner;
-    if (n > 1) {
-      // The same tier alone, spanning the n members this phase combines.
-      const alone: SystemSpec = { ...spec, tiers: [{ ...tier, domainDevices: undefined }] };
-      phases.push({ tier: spec.tiers.indexOf(tier), seconds: collectiveSeconds(alone, kind, shard, { size: n, stride: 1 }) });
-      if (kind !== 'all-to-all') shard /= n;
-    }
-    inner = members[i]!;
-  });
-  return phases;
+  return hierarchyPhases(spec, kind, bytes, g).map(({ tier, seconds }) => ({ tier, seconds }));
 }
 
 /** The tier a point-to-point send between devices `distance` apart uses (as p2pSeconds picks it). */
@@ -147,22 +133,22 @@ interface Segment {
   streams: Map<string, StreamWork>;
 }
 
-const sum = (p: WorkParts) => p.compute + p.recompute + p.tp + p.cp;
-const scaled = (p: WorkParts, f: number): WorkParts => ({ compute: p.compute * f, recompute: p.recompute * f, tp: p.tp * f, cp: p.cp * f });
+const sum = (p: WorkParts) => PARALLEL_AXES.reduce((x, a) => x + p.comm[a], p.compute + p.recompute);
+const scaled = (p: WorkParts, f: number): WorkParts => ({ compute: p.compute * f, recompute: p.recompute * f, comm: perAxis((a) => p.comm[a] * f) });
+const noWork = (): WorkParts => ({ compute: 0, recompute: 0, comm: perAxis(() => 0) });
 
 function segmentOf(units: [number, number][], perBlock: BlockTimes[], params: number[]): Segment {
-  const seg: Segment = { forward: { compute: 0, recompute: 0, tp: 0, cp: 0 }, backward: { compute: 0, recompute: 0, tp: 0, cp: 0 }, recompute: { compute: 0, recompute: 0, tp: 0, cp: 0 }, params: 0, streams: new Map() };
+  const seg: Segment = { forward: noWork(), backward: noWork(), recompute: noWork(), params: 0, streams: new Map() };
   for (const [bi, n] of units) {
     const t = perBlock[bi]!;
     seg.forward.compute += n * t.forward;
-    seg.forward.tp += n * t.tpForward;
-    // CP: K/V all-gather in forward, gradient reduce-scatter in backward (equal bytes).
-    seg.forward.cp += (n * t.cp) / 2;
     seg.backward.compute += n * t.backward;
-    seg.backward.tp += n * t.tpBackward;
-    seg.backward.cp += (n * t.cp) / 2;
     seg.recompute.recompute += n * t.recompute;
-    seg.recompute.tp += n * t.tpRecompute;
+    for (const a of PARALLEL_AXES) {
+      seg.forward.comm[a] += n * t.comm[a].forward;
+      seg.backward.comm[a] += n * t.comm[a].backward;
+      seg.recompute.comm[a] += n * t.comm[a].recompute;
+    }
     seg.params += n * params[bi]!;
     for (const s of t.streams) {
       const w = seg.streams.get(s.resource) ?? { bytesPerSecond: s.bytesPerSecond, forward: 0, backward: 0 };
@@ -343,7 +329,7 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
             const p = scaled(seg.backward, 1 / pieces);
             if (joinRecompute && k === 0) {
               p.recompute += seg.recompute.recompute;
-              p.tp += seg.recompute.tp;
+              for (const a of PARALLEL_AXES) p.comm[a] += seg.recompute.comm[a];
             }
             const t = computeTask(sum(p), p, label, 'backward', pieceSeg, 'backward', args);
             for (const d of deps.splice(0)) sim.depend(t, d);

@@ -9,6 +9,7 @@ import type { PriceSheet } from '../../specs/prices.js';
 import type { WorkloadGraph } from '../../workloads/graph.js';
 import { DEFAULT_MEMORY_SETTINGS, stepMemory, type MemorySettings } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
+import { AXES } from '../../planner/axes.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
 import type { TrainingAmount } from '../analytical/power-cost.js';
 import { assembleStepReport } from '../assemble-report.js';
@@ -74,8 +75,7 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
       b.computeSeconds += p.compute;
       b.streamStallSeconds += held;
       b.recomputeSeconds += p.recompute;
-      b.tensorParallelCommSeconds += p.tp;
-      b.contextParallelCommSeconds += p.cp;
+      for (const a of AXES) b[a.breakdownKey] += p.comm[a.axis];
     } else if (t.category === 'optimizer') {
       b.optimizerSeconds += t.work + held;
     } else {
