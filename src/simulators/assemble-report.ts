@@ -26,10 +26,13 @@ export interface StepOutcome {
   notes: string[];
 }
 
-/** The note that leads a report whose plan does not fit in memory. */
-export function doesNotFitNote(mem: MemoryBreakdown): string {
-  return `does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`;
+/** Why a plan does not fit, in words (renderers show it beside `fits: no`). */
+export function memoryShortfall(mem: MemoryBreakdown): string {
+  return `stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`;
 }
+
+/** The note that leads a report whose plan does not fit in memory. */
+export const doesNotFitNote = (mem: MemoryBreakdown): string => `does not fit: ${memoryShortfall(mem)}`;
 
 export function assembleStepReport(o: StepOutcome): StepReport {
   const { g, plan, sys, stepTimeSeconds, breakdown, memory } = o;

@@ -10,6 +10,7 @@ import { isTierName, TIER_NAMES, type TierName } from '../../simulators/registry
 import type { ResourceUtilization } from '../../simulators/event/simulate.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
+import { memoryShortfall } from '../../simulators/assemble-report.js';
 import * as f from '../format.js';
 import { parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
 import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
@@ -38,11 +39,11 @@ function breakdownTable(r: StepReport): string {
 function memoryText(r: StepReport): string {
   const m = r.memory;
   const parts: [string, number][] = [['weights', m.weightsBytes], ['gradients', m.gradientsBytes], ['optimizer', m.optimizerBytes], ['activations', m.activationsBytes], ['workspace', m.workspaceBytes]];
-  const why = r.notes.find((n) => n.startsWith('does not fit'));
+
   return f.fields([
     ...parts.map(([k, b]): [string, string] => [k, f.gb(b)]),
     ['total', `${f.gb(r.peakMemoryBytesPerDevice)} of ${f.gb(m.capacityBytes)} (${f.percent(r.peakMemoryBytesPerDevice / m.capacityBytes)})`],
-    ['fits', r.fits ? 'yes' : `no${why ? ` (${why.replace(/^does not fit: /, '')})` : ''}`],
+    ['fits', r.fits ? 'yes' : `no (${memoryShortfall(r.memory)})`],
   ]);
 }
 
@@ -116,8 +117,7 @@ function tierOption(value: string): Tier {
 export function utilizationTable(rows: ResourceUtilization[]): string {
   const byName = new Map<string, ResourceUtilization[]>();
   for (const u of rows) {
-    const name = u.resource.replace(/^stage \d+ \/ /, '');
-    byName.set(name, [...(byName.get(name) ?? []), u]);
+    byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
   }
   const lines = [...byName.entries()]
     .map(([name, us]) => {

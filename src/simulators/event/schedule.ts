@@ -20,7 +20,35 @@ import { blockTimes, planGroups, type BlockTimes } from '../analytical/block-tim
 import { collectiveRoute, hierarchyPhases, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
 import { deviceRates } from '../analytical/compute.js';
 import type { Efficiency } from '../analytical/efficiency.js';
-import { EventSimulation, type Resource, type Task } from './engine.js';
+import { EventSimulation, type Resource, type Task, type TaskOptions } from './engine.js';
+
+/** Every kind of task the step schedule creates; the breakdown reads these, never task names.
+ * Link and port holds of a task carry its category plus " transfer" (TransferCategory). */
+export const TASK_CATEGORIES = ['forward', 'backward', 'recompute', 'p2p', 'optimizer', 'dp', 'zero gather', 'param gather', 'embedding grads', 'stream'] as const;
+export type TaskCategory = (typeof TASK_CATEGORIES)[number];
+export type TransferCategory = `${'p2p' | 'dp' | 'zero gather' | 'param gather' | 'embedding grads'} transfer`;
+
+/** Where idle time on a compute stream goes when the task it waited for is of this category:
+ * data-parallel traffic (reductions, parameter gathers) or the pipeline (upstream stages). */
+export const IDLE_TIME_OF: Record<TaskCategory, 'dataParallelCommSeconds' | 'bubbleSeconds'> = {
+  forward: 'bubbleSeconds',
+  backward: 'bubbleSeconds',
+  recompute: 'bubbleSeconds',
+  p2p: 'bubbleSeconds',
+  optimizer: 'bubbleSeconds',
+  stream: 'bubbleSeconds',
+  dp: 'dataParallelCommSeconds',
+  'zero gather': 'dataParallelCommSeconds',
+  'param gather': 'dataParallelCommSeconds',
+  'embedding grads': 'dataParallelCommSeconds',
+};
+
+const CATEGORY_SET: ReadonlySet<string> = new Set(TASK_CATEGORIES);
+/** The schedule's category of a task it created (a task from elsewhere is a programming error). */
+export function categoryOf(t: Task): TaskCategory {
+  if (!CATEGORY_SET.has(t.category)) throw new Error(`task "${t.name}" has category "${t.category}", not one of the schedule's`);
+  return t.category as TaskCategory;
+}
 
 /** Own work of a compute-stream task by what it is spent on (sums to the task's work). */
 export interface WorkParts {
@@ -46,6 +74,8 @@ export interface StepSchedule {
   /** Split of every forward/backward/recompute task's work (others are sends, DP, optimizer). */
   parts: Map<Task, WorkParts>;
   microBatches: number;
+  /** The pipeline stage every resource belongs to (one representative device per stage). */
+  resourceStage: Map<Resource, number>;
   /** Per stage: matmul FLOPs one device recomputes per micro-batch (for HFU). */
   recomputeMatmulFlops: number[];
 }
@@ -197,31 +227,39 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   const chunks = stageBlocks.map((blocks, s) => chunkUnits(g, blocks, s, pp, v).map((u) => segmentsOf(u, segsPerChunk, perBlock, blockParams)));
 
   const sim = new EventSimulation();
+  // Typed task creation: every category is a TaskCategory, every link hold a TransferCategory.
+  const task = (r: Resource, work: number, o: TaskOptions & { category: TaskCategory }) => sim.task(r, work, o);
+  const alongside = (t: Task, r: Resource, amount: number, o: TaskOptions & { category: TransferCategory | 'stream' }) => sim.alongside(t, r, amount, o);
   const parts = new Map<Task, WorkParts>();
   const stages: StageResources[] = [];
   const shared = new Map<string, Resource>();
+  const resourceStage = new Map<Resource, number>();
   const sharedResource = (stage: number, name: string, bandwidth: number) => {
     const key = `${stage}\u0000${name}`;
     let r = shared.get(key);
-    if (!r) shared.set(key, (r = sim.sharedResource(name, `stage ${stage}`, bandwidth)));
+    if (!r) {
+      shared.set(key, (r = sim.sharedResource(name, `stage ${stage}`, bandwidth)));
+      resourceStage.set(r, stage);
+    }
     return r;
   };
   const tierLink = (stage: number, tier: number) => sharedResource(stage, spec.tiers[tier]!.name, spec.tiers[tier]!.bandwidthGBpsPerDirection * 1e9);
   for (let s = 0; s < pp; s++) {
     const group = `stage ${s}`;
     stages.push({ stage: s, compute: sim.serialResource('compute', group), comm: sim.serialResource('dp reduce', group), ...(plan.zeroStage >= 1 ? { gather: sim.serialResource('dp gather', group) } : {}) });
+    for (const r of [stages[s]!.compute, stages[s]!.comm, stages[s]!.gather]) if (r) resourceStage.set(r, s);
   }
 
   /** Tasks on one of the stage's DP streams, each holding one tier link per phase, in order;
    * returns the last (undefined when there is nothing to move). */
   const lastComm: (Task | undefined)[] = Array.from({ length: pp }, () => undefined);
-  const commTasks = (s: number, kind: 'reduce' | 'gather', phases: { tier: number; seconds: number }[], scale: number, name: string, category: string, deps: Task[], args: Record<string, string | number>): Task | undefined => {
+  const commTasks = (s: number, kind: 'reduce' | 'gather', phases: { tier: number; seconds: number }[], scale: number, name: string, category: 'dp' | 'zero gather' | 'param gather', deps: Task[], args: Record<string, string | number>): Task | undefined => {
     const streamOf = kind === 'reduce' ? stages[s]!.comm : stages[s]!.gather!;
     let last: Task | undefined;
     for (const ph of phases) {
-      const t = sim.task(streamOf, 0, { name, category, deps: last ? [] : deps, args: { ...args, tier: spec.tiers[ph.tier]!.name } });
+      const t = task(streamOf, 0, { name, category, deps: last ? [] : deps, args: { ...args, tier: spec.tiers[ph.tier]!.name } });
       const link = tierLink(s, ph.tier);
-      sim.alongside(t, link, ph.seconds * scale * link.bandwidth, { name, category: `${category} transfer`, args });
+      alongside(t, link, ph.seconds * scale * link.bandwidth, { name, category: `${category} transfer`, args });
       last = t;
     }
     if (kind === 'reduce' && last) lastComm[s] = last;
@@ -264,13 +302,13 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
     const stream: Task[] = [];
     const computeOnly: Task[] = [];
     const firstForwardDone = new Set<number>();
-    const computeTask = (work: number, p: WorkParts, name: string, category: string, seg: Segment, streamDir: 'forward' | 'backward' | undefined, args: Record<string, string | number>): Task => {
-      const t = sim.task(compute, work, { name, category, args });
+    const computeTask = (work: number, p: WorkParts, name: string, category: 'forward' | 'backward' | 'recompute', seg: Segment, streamDir: 'forward' | 'backward' | undefined, args: Record<string, string | number>): Task => {
+      const t = task(compute, work, { name, category, args });
       parts.set(t, p);
       if (streamDir) {
         for (const [res, w] of seg.streams) {
           const r = sharedResource(s, res, w.bytesPerSecond);
-          if (w[streamDir] > 0) sim.alongside(t, r, w[streamDir] * r.bandwidth, { name: `${name} ${res}`, category: 'stream', args });
+          if (w[streamDir] > 0) alongside(t, r, w[streamDir] * r.bandwidth, { name: `${name} ${res}`, category: 'stream', args });
         }
       }
       stream.push(t);
@@ -344,9 +382,9 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
       // Megatron's pipeline sends block the sender's stream until the transfer is done.
       const sendsTo = o.forward ? j < pp * v - 1 : j > 0;
       if (pp > 1 && sendsTo) {
-        const send = sim.task(compute, 0, { name: `send ${o.forward ? 'activation' : 'gradient'} mb${o.microBatch} chunk${j}`, category: 'p2p', args });
+        const send = task(compute, 0, { name: `send ${o.forward ? 'activation' : 'gradient'} mb${o.microBatch} chunk${j}`, category: 'p2p', args });
         const link = tierLink(s, p2pLinkTier);
-        sim.alongside(send, link, p2p * link.bandwidth, { name: `p2p mb${o.microBatch} chunk${j}`, category: 'p2p transfer', args: { ...args, bytes: p2pBytes } });
+        alongside(send, link, p2p * link.bandwidth, { name: `p2p mb${o.microBatch} chunk${j}`, category: 'p2p transfer', args: { ...args, bytes: p2pBytes } });
         (o.forward ? sendF : sendB)[idx(j, o.microBatch)] = send;
         stream.push(send);
       }
@@ -370,9 +408,9 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   if (pp > 1 && g.sharedParams > 0) {
     const distance = groups.ppDistance * (pp - 1);
     const seconds = 2 * p2pSeconds(spec, (g.sharedParams / plan.tp) * gradBytes, distance);
-    const t = sim.task(stages[0]!.comm, 0, { name: 'embedding gradient all-reduce', category: 'embedding grads', deps: [lastComm[pp - 1] ?? lastCompute[pp - 1]!, lastCompute[0]!] });
+    const t = task(stages[0]!.comm, 0, { name: 'embedding gradient all-reduce', category: 'embedding grads', deps: [lastComm[pp - 1] ?? lastCompute[pp - 1]!, lastCompute[0]!] });
     const link = tierLink(0, p2pTier(spec, distance));
-    sim.alongside(t, link, seconds * link.bandwidth, { name: 'embedding gradient all-reduce', category: 'embedding grads transfer' });
+    alongside(t, link, seconds * link.bandwidth, { name: 'embedding gradient all-reduce', category: 'embedding grads transfer' });
     embeddingTasks.push(t);
   }
 
@@ -381,12 +419,12 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   for (let s = 0; s < pp; s++) {
     const deps = [lastComm[s] ?? lastCompute[s]!, ...(s === 0 || s === pp - 1 ? embeddingTasks : [])];
     const work = ((stageParams[s]! / shard) * eff.optimizerBytesPerParam) / rates.optimizerBytes;
-    const opt = sim.task(stages[s]!.compute, work, { name: 'optimizer step', category: 'optimizer', deps });
+    const opt = task(stages[s]!.compute, work, { name: 'optimizer step', category: 'optimizer', deps });
     // ZeRO-1/2 without overlap: the updated shards are all-gathered before the next step.
     if (plan.zeroStage >= 1 && plan.zeroStage < 3 && !plan.overlapGradReduce) commTasks(s, 'gather', gatherPhases[s]!, 1, 'param all-gather', 'param gather', [opt], {});
   }
 
   // Recomputed matmul FLOPs per micro-batch on each stage's device (for HFU).
   const recomputeMatmulFlops = stageBlocks.map((blocks) => [...blocks].reduce((a, [bi, n]) => a + n * perBlock[bi]!.recomputeMatmulFlops, 0));
-  return { sim, stages, parts, microBatches: m, recomputeMatmulFlops };
+  return { sim, stages, parts, microBatches: m, resourceStage, recomputeMatmulFlops };
 }

@@ -15,7 +15,7 @@ import type { TrainingAmount } from '../analytical/power-cost.js';
 import { assembleStepReport } from '../assemble-report.js';
 import type { StepBreakdown, StepReport } from '../report.js';
 import type { Task } from './engine.js';
-import { buildStepSchedule, type StepSchedule } from './schedule.js';
+import { buildStepSchedule, categoryOf, IDLE_TIME_OF, type StepSchedule } from './schedule.js';
 import { chromeTrace, type ChromeTrace } from './trace.js';
 
 export interface EventOptions {
@@ -35,6 +35,8 @@ export interface EventOptions {
 export interface ResourceUtilization {
   /** "stage 3 / infiniband-hdr" */
   resource: string;
+  /** The resource without its stage: "infiniband-hdr", "compute", "offchip-memory". */
+  name: string;
   stage: number;
   /** A link or memory port shared by concurrent transfers (else a serial stream). */
   shared: boolean;
@@ -53,8 +55,6 @@ export interface EventStepResult {
 
 export const DEFAULT_TRACE_MICRO_BATCHES = 8;
 
-const DATA_PARALLEL_WAITS = new Set(['dp', 'zero gather', 'param gather', 'embedding grads']);
-
 /** The critical stage's timeline, 0 … step end, split into the breakdown's components. */
 function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: number): StepBreakdown {
   const b: StepBreakdown = { computeSeconds: 0, recomputeSeconds: 0, tensorParallelCommSeconds: 0, contextParallelCommSeconds: 0, pipelineCommSeconds: 0, streamStallSeconds: 0, dataParallelCommSeconds: 0, bubbleSeconds: 0, optimizerSeconds: 0 };
@@ -63,10 +63,7 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
   for (const t of sched.sim.tasks) {
     if (t.resource !== compute) continue;
     const gap = t.start - prevEnd;
-    if (gap > 0) {
-      if (t.waitedOn && DATA_PARALLEL_WAITS.has(t.waitedOn.category)) b.dataParallelCommSeconds += gap;
-      else b.bubbleSeconds += gap;
-    }
+    if (gap > 0) b[t.waitedOn ? IDLE_TIME_OF[categoryOf(t.waitedOn)] : 'bubbleSeconds'] += gap;
     // Time the task was held beyond its own work by its streams (float noise below 1 ns ignored).
     const over = t.end - t.start - t.work;
     const held = over > 1e-9 ? over : 0;
@@ -76,9 +73,10 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
       b.streamStallSeconds += held;
       b.recomputeSeconds += p.recompute;
       for (const a of AXES) b[a.breakdownKey] += p.comm[a.axis];
-    } else if (t.category === 'optimizer') {
+    } else if (categoryOf(t) === 'optimizer') {
       b.optimizerSeconds += t.work + held;
     } else {
+      // The only other tasks on a compute stream: pipeline sends, which hold it until delivered.
       b.pipelineCommSeconds += t.end - t.start;
     }
     prevEnd = t.end;
@@ -104,7 +102,7 @@ function eventNotes(x: NoteInput): string[] {
   const largest = Object.entries(x.breakdown).reduce((a, b) => (b[1] > a[1] ? b : a));
   notes.push(`largest share of the step: ${largest[0].replace(/Seconds$/, '')} (${share(largest[1])})`);
   if (x.breakdown.streamStallSeconds / x.stepTimeSeconds >= 0.01) {
-    const streams = x.utilization.filter((u) => u.shared && u.stage === x.criticalStage && !x.tierNames.has(u.resource.replace(/^stage \d+ \/ /, '')));
+    const streams = x.utilization.filter((u) => u.shared && u.stage === x.criticalStage && !x.tierNames.has(u.name));
     const top = streams.reduce<ResourceUtilization | undefined>((a, u) => (!a || u.utilization > a.utilization ? u : a), undefined);
     notes.push(`streams stall compute for ${share(x.breakdown.streamStallSeconds)} of the step${top ? ` (busiest: ${top.resource} at ${share(top.busySeconds)})` : ''}`);
   }
@@ -117,6 +115,7 @@ function eventNotes(x: NoteInput): string[] {
 
 function stageEnds(sched: StepSchedule): number[] {
   const ends = sched.stages.map(() => 0);
+  // A stage's work is what runs on its own streams (links only carry it).
   const stageOf = new Map(sched.stages.flatMap((s) => [s.compute, s.comm, s.gather].filter((r) => r !== undefined).map((r) => [r, s.stage] as const)));
   for (const t of sched.sim.tasks) {
     const s = stageOf.get(t.resource);
@@ -138,7 +137,8 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
 
   const utilization: ResourceUtilization[] = sched.sim.resources.map((r) => ({
     resource: `${r.group} / ${r.name}`,
-    stage: Number(r.group.replace(/^stage /, '')),
+    name: r.name,
+    stage: sched.resourceStage.get(r)!,
     shared: r.kind === 'shared',
     busySeconds: r.busySeconds,
     utilization: Math.min(1, Math.max(0, r.busySeconds / stepTimeSeconds)),
