@@ -5,6 +5,7 @@ import type { SystemInstance } from '../specs/schema.js';
 import type { Op, TensorSplit, WorkloadGraph } from '../workloads/graph.js';
 import { microBatchesPerStep, type Plan } from './plan.js';
 import { partitionStages, type StageBlocks } from './stages.js';
+import { MEMORY_MODE_MODELS } from './memory-modes.js';
 
 export interface MemorySettings {
   /** cuBLAS/NCCL workspaces and allocator fragmentation; assumption, see docs/how-the-model-works.md. */
@@ -75,8 +76,7 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
   const device = sys.spec.device;
   const offChipCapacity = device.memoryGB * 1e9;
   const onChipCapacity = device.onChipMemoryMB * 1e6;
-  // [off-chip, on-chip] capacity per memory mode (on-chip SRAM is not a GPU's working memory).
-  const limits = { device: [offChipCapacity, Infinity], 'sram-resident': [0, onChipCapacity], 'hbm-streaming': [offChipCapacity, onChipCapacity] } as const;
+  const mode = MEMORY_MODE_MODELS[plan.memoryMode];
   // Per-block figures computed once; stages only scale them by counts.
   const perBlock = g.blocks.map((b) => {
     const recomputeApplies = b.placement === 'repeated';
@@ -108,17 +108,13 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     const optimizerBytes = (params * settings.optimizerBytesPerParam) / shardO;
     const activationsBytes = act * inFlight + working;
     const state = weightsBytes + gradientsBytes + optimizerBytes;
-    // GPU libraries need workspaces; a statically compiled on-chip program (Dojo) plans its SRAM
-    // exactly, except the double buffer that stages streamed weights (two layers' worth).
-    const streamStaging = plan.memoryMode === 'hbm-streaming' ? 2 * maxBlockWeightBytes(g, plan, blocks) : 0;
-    const workspaceBytes = plan.memoryMode === 'device' ? settings.workspaceBytes : streamStaging;
+    // The double buffer that stages streamed weights holds two layers' worth.
+    const workspaceBytes = mode.workspaceBytes(settings.workspaceBytes, () => 2 * maxBlockWeightBytes(g, plan, blocks));
     const totalBytes = state + activationsBytes + workspaceBytes;
-    // HBM streaming keeps activations on chip while they fit and spills the rest to HBM (they are
-    // then written in forward and read back in backward: see blockStreams).
-    const spilledActivationBytes = plan.memoryMode === 'hbm-streaming' ? Math.min(activationsBytes, Math.max(0, activationsBytes + workspaceBytes - onChipCapacity)) : 0;
-    const [offChipBytes, onChipBytes] =
-      plan.memoryMode === 'device' ? [totalBytes, 0] : plan.memoryMode === 'sram-resident' ? [0, totalBytes] : [state + spilledActivationBytes, activationsBytes - spilledActivationBytes + workspaceBytes];
-    const [offLimit, onLimit] = limits[plan.memoryMode];
+    // Spilled activations are written in forward and read back in backward: see blockStreams.
+    const spilledActivationBytes = mode.spilledActivationBytes(activationsBytes, workspaceBytes, onChipCapacity);
+    const [offChipBytes, onChipBytes] = mode.place({ totalBytes, stateBytes: state, activationsBytes, spilledActivationBytes, workspaceBytes });
+    const [offLimit, onLimit] = mode.limits(offChipCapacity, onChipCapacity);
     const overBytes = Math.max(0, offChipBytes - offLimit) + Math.max(0, onChipBytes - onLimit);
     const capacityBytes = Math.min(offLimit, offChipCapacity) + Math.min(onLimit, onChipCapacity);
     const parts = { weights: weightsBytes, gradients: gradientsBytes, optimizer: optimizerBytes, activations: activationsBytes, workspace: workspaceBytes };

@@ -4,6 +4,7 @@ import type { SystemSpec } from '../../specs/schema.js';
 import { blockActivationBytes, blockParamsPerDevice } from '../../planner/memory.js';
 import { PARALLEL_AXES, type Block, type ParallelAxis } from '../../workloads/graph.js';
 import { AXES, axisDegree, type Groups } from '../../planner/axes.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import { splitDivisor } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
 import { collectiveSeconds } from './collectives.js';
@@ -56,7 +57,7 @@ const STREAM_BACKWARD_BYTES_PER_PARAM = 2 + 4 + 4;
 export function blockStreams(block: Block, plan: Plan, spec: SystemSpec, inputBytesPerSample: number, spillFraction = 0): ResourceStream[] {
   const d = spec.device;
   const streams: ResourceStream[] = [];
-  if (plan.memoryMode === 'hbm-streaming') {
+  if (MEMORY_MODE_MODELS[plan.memoryMode].streamsWeights) {
     const params = blockParamsPerDevice(block.ops, plan) / (plan.zeroStage >= 3 ? plan.dp : 1);
     // Spilled activations: written out in forward, read back for backward.
     const spilled = spillFraction * blockActivationBytes(block.ops, plan, block.placement === 'repeated');

@@ -6,6 +6,7 @@ import { axisBreakdown, perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
 import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import type { PriceSheet } from '../../specs/prices.js';
 import type { StepBreakdown, StepReport } from '../report.js';
 import { blockTimes, planGroups, withStreams, type BlockTimes } from './block-times.js';
@@ -18,10 +19,6 @@ import { assembleStepReport } from '../assemble-report.js';
 const STREAM_WHY: Record<string, string> = {
   'offchip-memory': 'weights streamed from off-chip memory arrive slower than the layer computes',
   'host-feed': 'hosts deliver input data slower than the first stage consumes it',
-};
-const MODE_WHY: Record<string, string> = {
-  'sram-resident': 'weights, optimizer state and activations all live in on-chip SRAM; nothing is streamed',
-  'hbm-streaming': 'state lives in off-chip memory and each layer\'s weights stream in per micro-batch; activations stay on chip',
 };
 
 export interface AnalyticalOptions {
@@ -146,7 +143,8 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     if ((m * seconds) / stepTimeSeconds < 0.01) continue;
     notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
   }
-  if (plan.memoryMode !== 'device') notes.push(`memory mode ${plan.memoryMode}: ${MODE_WHY[plan.memoryMode]}`);
+  const modeWhy = MEMORY_MODE_MODELS[plan.memoryMode].why;
+  if (modeWhy) notes.push(`memory mode ${plan.memoryMode}: ${modeWhy}`);
   if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
   if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
 

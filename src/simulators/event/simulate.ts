@@ -10,6 +10,7 @@ import type { WorkloadGraph } from '../../workloads/graph.js';
 import { DEFAULT_MEMORY_SETTINGS, stepMemory, type MemorySettings } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
 import { AXES } from '../../planner/axes.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
 import type { TrainingAmount } from '../analytical/power-cost.js';
 import { assembleStepReport } from '../assemble-report.js';
@@ -106,7 +107,7 @@ function eventNotes(x: NoteInput): string[] {
     const top = streams.reduce<ResourceUtilization | undefined>((a, u) => (!a || u.utilization > a.utilization ? u : a), undefined);
     notes.push(`streams stall compute for ${share(x.breakdown.streamStallSeconds)} of the step${top ? ` (busiest: ${top.resource} at ${share(top.busySeconds)})` : ''}`);
   }
-  if (x.plan.memoryMode !== 'device') notes.push(`memory mode ${x.plan.memoryMode}${x.spillFraction > 0 ? `; ${(x.spillFraction * 100).toFixed(0)}% of activations spill to off-chip memory` : ''}`);
+  if (MEMORY_MODE_MODELS[x.plan.memoryMode].why) notes.push(`memory mode ${x.plan.memoryMode}${x.spillFraction > 0 ? `; ${(x.spillFraction * 100).toFixed(0)}% of activations spill to off-chip memory` : ''}`);
   const links = x.utilization.filter((u) => u.shared);
   const busiest = links.reduce<ResourceUtilization | undefined>((a, u) => (!a || u.utilization > a.utilization ? u : a), undefined);
   notes.push(`event tier: breakdown observed on stage ${x.criticalStage} (its work ends last)${busiest ? `; busiest link or port: ${busiest.resource} at ${(busiest.utilization * 100).toFixed(0)}%` : ''}`);
