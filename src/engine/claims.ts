@@ -3,7 +3,9 @@
 // workloads, each side with its best searched plan, as rates: throughput per dollar of capital,
 // per facility watt, per rack. Every claim names the assumptions it hinges on and is re-run with
 // each at its low and high value; the verdict says whether it holds, holds only under some of
-// them, or does not hold. See docs/claims.md.
+// them, or does not hold; a claim whose comparison cannot run (no plan fits the model) is not
+// evaluable rather than failed. See docs/claims.md.
+import { systemPrice } from '../specs/prices.js';
 import { computeDojoAggregates, defaultDojoHierarchy } from '../specs/dojo/dojo-hierarchy.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { StepReport } from '../simulators/report.js';
@@ -59,7 +61,7 @@ function best(doc: Record<string, unknown>, origin: string): Run | undefined {
   if (!r) return undefined;
   const spec = s.system.spec;
   const nodes = Math.ceil(s.system.devices / spec.devicesPerNode);
-  const price = s.prices.systems[spec.priceKey ?? spec.name];
+  const price = systemPrice(s.prices, spec);
   return { report: r, capexUsd: (price?.capexUsdPerNode ?? 0) * nodes, racks: r.footprint.racks };
 }
 
@@ -143,10 +145,10 @@ export function evaluateClaims(opts: ClaimsOptions = {}): ClaimRow[] {
     if (!six) {
       rows.push(unevaluable(`tile-vs-six-servers/${w.name}`, 'One tile ≈ six 8-GPU servers', w.name, 'no plan fits the model on 48 A100s'));
     } else if (!tile) {
+      // Not a verdict on the claim: the comparison cannot be run, so it is not evaluable.
       rows.push({
-        id: `tile-vs-six-servers/${w.name}`, claim: 'One tile ≈ six 8-GPU servers', source: 'AI Day 2022 (S16)', workload: w.name, baseline: 'dgx-a100-80gb',
-        claimed: 1, computed: 0, unit: '× (tile / 6 DGX A100)', hingesOn: ['dojo.dipsPerTray'], variants: [], verdict: 'does not hold',
-        detail: `the model does not fit one tile (11 GB SRAM + DIP HBM) but runs on 48× A100 at ${Math.round(rate(six))} samples/s`,
+        ...unevaluable(`tile-vs-six-servers/${w.name}`, 'One tile ≈ six 8-GPU servers', w.name, `the model does not fit one tile (11 GB SRAM + DIP HBM) but runs on 48× A100 at ${Math.round(rate(six))} samples/s`),
+        source: 'AI Day 2022 (S16)', baseline: 'dgx-a100-80gb', claimed: 1, unit: '× (tile / 6 DGX A100)',
       });
     } else {
       const computed = rate(tile) / rate(six);

@@ -1,6 +1,8 @@
 // Plan search: enumerate the pruned space, drop plans that do not fit in memory (cheap, before
 // timing), time the rest and keep the best. Pure and synchronous over a slice of candidates, so
 // the CLI can split the work across worker threads and merge with mergeSearchResults.
+import { InputError } from '../common/errors.js';
+import { priceKeyOf, systemPrice } from '../specs/prices.js';
 import { stepMemory } from '../planner/memory.js';
 import { defaultGlobalBatch, enumeratePlans, type FixedFields, type SearchSpace } from '../planner/space.js';
 import type { Plan } from '../planner/plan.js';
@@ -35,7 +37,16 @@ export function searchFixedFields(s: Scenario): FixedFields {
   return { ...p, globalBatch: p.globalBatch ?? defaultGlobalBatch(s.workload, s.system.devices) };
 }
 
-export function enumerateScenarioPlans(s: Scenario, space: SearchSpace = {}): { plans: Plan[]; prunedDivisibility: number } {
+/** Ranking by cost needs a price for the system: without one every plan's cost is energy only. */
+export function checkObjective(s: Scenario, objective: Objective): void {
+  if (objective === 'cost' && !systemPrice(s.prices, s.system.spec)) {
+    const key = priceKeyOf(s.system.spec);
+    throw new InputError(s.origin, [{ path: 'prices.systems', message: `no price for system ${key}, so plans cannot be ranked by cost; add prices.systems.${key} (capexUsdPerNode or cloudUsdPerNodeHour) or rank by time` }]);
+  }
+}
+
+export function enumerateScenarioPlans(s: Scenario, space: SearchSpace = {}, objective: Objective = 'time'): { plans: Plan[]; prunedDivisibility: number } {
+  checkObjective(s, objective);
   return enumeratePlans(s.workload, s.system, searchFixedFields(s), space);
 }
 
@@ -86,6 +97,6 @@ export function mergeSearchResults(parts: SearchResult[], top = 5, objective: Ob
 
 /** Single-threaded search over the whole space (the CLI parallelizes the same steps). */
 export function searchPlans(s: Scenario, opts: SearchOptions & { space?: SearchSpace } = {}): SearchResult {
-  const { plans, prunedDivisibility } = enumerateScenarioPlans(s, opts.space);
+  const { plans, prunedDivisibility } = enumerateScenarioPlans(s, opts.space, opts.objective);
   return { ...evaluateCandidates(s, plans, opts), prunedDivisibility };
 }

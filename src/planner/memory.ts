@@ -1,20 +1,31 @@
 // Per-device memory model: weights, gradients, optimizer state, saved activations for the
 // micro-batches a 1F1B pipeline keeps in flight, and a fixed workspace. Reports whether the worst
 // stage fits, by how much it does not, and which component dominates.
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-issues.js';
 import type { SystemInstance } from '../specs/schema.js';
+import rawMemorySettings from './memory-settings.json' with { type: 'json' };
 import type { Op, TensorSplit, WorkloadGraph } from '../workloads/graph.js';
-import { microBatchesPerStep, type Plan } from './plan.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from './plan.js';
 import { partitionStages, type StageBlocks } from './stages.js';
 import { MEMORY_MODE_MODELS } from './memory-modes.js';
 
-export interface MemorySettings {
-  /** cuBLAS/NCCL workspaces and allocator fragmentation; assumption, see docs/how-the-model-works.md. */
-  workspaceBytes: number;
-  /** Adam mixed precision: fp32 master weights + two fp32 moments. */
-  optimizerBytesPerParam: number;
-}
+export const MemorySettingsSchema = z
+  .object({
+    /** cuBLAS/NCCL workspaces and allocator fragmentation (GPU memory mode). */
+    workspaceBytes: z.number().nonnegative(),
+    /** Optimizer state held per parameter (Adam mixed precision: fp32 master + two fp32 moments). */
+    optimizerStateBytesPerParam: z.number().nonnegative(),
+    sources: z.record(z.string(), z.string()),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const k of ['workspaceBytes', 'optimizerStateBytesPerParam']) if (!m.sources[k]) ctx.addIssue({ code: 'custom', path: ['sources', k], message: 'every setting needs a source or the word "assumption"' });
+  });
+export type MemorySettings = z.output<typeof MemorySettingsSchema>;
 
-export const DEFAULT_MEMORY_SETTINGS: MemorySettings = { workspaceBytes: 2e9, optimizerBytesPerParam: 12 };
+/** The defaults, validated at load, each with its source (memory-settings.json). */
+export const DEFAULT_MEMORY_SETTINGS: MemorySettings = parseOrThrow(MemorySettingsSchema, rawMemorySettings, 'src/planner/memory-settings.json');
 
 export interface MemoryBreakdown {
   stage: number;
@@ -71,8 +82,7 @@ export function blockActivationBytes(ops: Op[], plan: Plan, recomputeApplies: bo
 
 export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, stages: StageBlocks[], settings = DEFAULT_MEMORY_SETTINGS): MemoryBreakdown[] {
   const m = microBatchesPerStep(plan);
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
-  const weightBytes = 2;
+  const gradBytes = gradientBytesPerParam(plan);
   const device = sys.spec.device;
   const offChipCapacity = device.memoryGB * 1e9;
   const onChipCapacity = device.onChipMemoryMB * 1e6;
@@ -103,9 +113,9 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     const shardW = plan.zeroStage >= 3 ? plan.dp : 1;
     const shardG = plan.zeroStage >= 2 ? plan.dp : 1;
     const shardO = plan.zeroStage >= 1 ? plan.dp : 1;
-    const weightsBytes = (params * weightBytes) / shardW;
+    const weightsBytes = (params * WEIGHT_BYTES_PER_PARAM) / shardW;
     const gradientsBytes = (params * gradBytes) / shardG;
-    const optimizerBytes = (params * settings.optimizerBytesPerParam) / shardO;
+    const optimizerBytes = (params * settings.optimizerStateBytesPerParam) / shardO;
     const activationsBytes = act * inFlight + working;
     const state = weightsBytes + gradientsBytes + optimizerBytes;
     // The double buffer that stages streamed weights holds two layers' worth.
@@ -130,7 +140,7 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
 /** The largest per-device weight bytes of one block instance on a stage (what a stream stages). */
 function maxBlockWeightBytes(g: WorkloadGraph, plan: Plan, blocks: StageBlocks): number {
   let max = 0;
-  for (const bi of blocks.keys()) max = Math.max(max, blockParamsPerDevice(g.blocks[bi]!.ops, plan) * 2);
+  for (const bi of blocks.keys()) max = Math.max(max, blockParamsPerDevice(g.blocks[bi]!.ops, plan) * WEIGHT_BYTES_PER_PARAM);
   return max / (plan.zeroStage >= 3 ? plan.dp : 1);
 }
 

@@ -2,7 +2,7 @@
 // StepReport: throughput, MFU/HFU, power, energy, cost, footprint, run totals and the notes every
 // tier shares (whether the plan fits). Owned once so every tier derives each reported figure from
 // its timings the same way.
-import type { PriceSheet } from '../specs/prices.js';
+import { priceKeyOf, type PriceSheet } from '../specs/prices.js';
 import type { SystemInstance } from '../specs/schema.js';
 import { modelFlopsPerSample, type WorkloadGraph } from '../workloads/graph.js';
 import type { MemoryBreakdown } from '../planner/memory.js';
@@ -33,6 +33,10 @@ export function memoryShortfall(mem: MemoryBreakdown): string {
 
 /** The note that leads a report whose plan does not fit in memory. */
 export const doesNotFitNote = (mem: MemoryBreakdown): string => `does not fit: ${memoryShortfall(mem)}`;
+
+/** The note on a report whose system has no entry in the price sheet. */
+export const noPriceNote = (priceKey: string): string =>
+  `no price for system ${priceKey}: cost figures cover energy only (set prices.systems.${priceKey}.capexUsdPerNode, or cloudUsdPerNodeHour, in the scenario)`;
 
 export function assembleStepReport(o: StepOutcome): StepReport {
   const { g, plan, sys, stepTimeSeconds, breakdown, memory } = o;
@@ -69,6 +73,6 @@ export function assembleStepReport(o: StepOutcome): StepReport {
     cost,
     footprint,
     ...(run ? { run } : {}),
-    notes: [...(memory.fits ? [] : [doesNotFitNote(memory)]), ...o.notes],
+    notes: [...(memory.fits ? [] : [doesNotFitNote(memory)]), ...o.notes, ...(cost.systemPriced ? [] : [noPriceNote(priceKeyOf(sys.spec))])],
   };
 }

@@ -5,6 +5,7 @@
 // ops rather than being typed in.
 import { z } from 'zod';
 import { contextKeyValueExchange, op, tensorAllReduce, type Op, type WorkloadGraph } from './graph.js';
+import { flashAttentionOp } from './attention.js';
 
 export const TransformerConfigSchema = z
   .object({
@@ -40,9 +41,6 @@ export const TransformerConfigSchema = z
 export type TransformerConfig = z.output<typeof TransformerConfigSchema>;
 
 const ACT_BYTES = 2; // bf16/fp16 activations; fp8 runs keep activations in 16-bit between GEMMs
-/** FlashAttention-2 reaches ~70% of A100 peak forward and somewhat less backward (Dao 2023,
- * Fig. 4–6), against ~87% for a dense GEMM: about 0.75 of the dense matmul rate. Assumption. */
-export const FLASH_EFFICIENCY = 0.75;
 
 export function buildTransformer(c: TransformerConfig): WorkloadGraph {
   const llama = c.activation === 'swiglu';
@@ -122,20 +120,9 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         selectiveKeptBytes: B * sh,
       }),
   ];
-  // The same maths as one fused kernel (FlashAttention-2, Dao 2023): forward does the two matmuls,
-  // backward five (it recomputes the scores), so backward = 2.5× forward. Causal masking lets it
-  // skip half the blocks. It keeps Q, K, V and the per-row log-sum-exp instead of s×s tensors.
+  // The same maths as one fused kernel (attention.ts); causal masking skips half the blocks.
   const flashAttention = (): Op[] => [
-    op({
-      name: 'flash-attention',
-      matmul: { m: s, n: s, k: dh, batch: 2 * a, tpDim: 'batch' },
-      backwardFlopsRatio: 2.5,
-      fusedKernel: { efficiency: FLASH_EFFICIENCY, flopsFraction: 0.5 },
-      memoryBytesForward: B * s * (2 * h + 2 * kv * dh),
-      memoryBytesBackward: B * s * (4 * h + 4 * kv * dh),
-      savedActivationBytes: B * s * (h + 2 * kv * dh) + 4 * a * s,
-      comm: contextKeyValueExchange(2 * B * s * kv * dh),
-    }),
+    flashAttentionOp({ name: 'flash-attention', queries: s, keys: s, groups: 1, heads: a, kvHeads: kv, headDim: dh, flopsFraction: 0.5, activationBytes: B, comm: contextKeyValueExchange(2 * B * s * kv * dh) }),
   ];
 
   const layer: Op[] = [

@@ -60,3 +60,22 @@ test('invalid concrete plans stay InputErrors naming the field (not NoPlanFitsEr
   const s = scenario({ plan: { tp: 3, pp: 1, globalBatch: 64 } });
   assert.throws(() => evaluate(s), (e: unknown) => e instanceof InputError && !(e instanceof NoPlanFitsError) && e.issues.some((i) => i.path.startsWith('plan')));
 });
+
+test('a system without a price: the report says so and flags it; ranking by cost is refused', async () => {
+  const { loadScenarioFile } = await import('../../src/cli/read-file.js');
+  const { repoRoot } = await import('../regression/cases.js');
+  const s = loadScenarioFile(`${repoRoot}examples/llama2-7b-my-cluster.yaml`).scenario;
+  const r = evaluate(s).report;
+  assert.equal(r.cost.systemPriced, false);
+  assert.ok(r.notes.includes('no price for system my-a100-4gpu-cluster: cost figures cover energy only (set prices.systems.my-a100-4gpu-cluster.capexUsdPerNode, or cloudUsdPerNodeHour, in the scenario)'), r.notes.join('\n'));
+  assert.throws(() => searchPlans(s, { objective: 'cost' }), (e: unknown) => e instanceof InputError && e.issues[0]!.path === 'prices.systems' && /no price for system my-a100-4gpu-cluster/.test(e.issues[0]!.message));
+  // With a price in the scenario, the flag clears, the note goes, and cost ranking is allowed.
+  const priced = { ...s, prices: { ...s.prices, systems: { ...s.prices.systems, 'my-a100-4gpu-cluster': { capexUsdPerNode: 150000, basis: 'test' } } } };
+  const p = evaluate(priced).report;
+  assert.equal(p.cost.systemPriced, true);
+  assert.ok(!p.notes.some((n) => n.startsWith('no price')));
+  assert.ok(p.cost.costPerStepUsd > r.cost.costPerStepUsd, 'capital now counted');
+  assert.ok(searchPlans(priced, { objective: 'cost', top: 1 }).best.length === 1);
+  // Built-in presets are priced.
+  assert.equal(evaluate(scenario({ plan: { tp: 8, pp: 8, globalBatch: 64 } })).report.cost.systemPriced, true);
+});

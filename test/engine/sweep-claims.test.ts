@@ -55,6 +55,10 @@ test('claims: hardware figures rebuilt from the parts hold; workload claims carr
   const pc = rows.find((x) => x.id === 'perf-per-cost/gpt3-175b/dgx-a100-80gb')!;
   const cheap = pc.variants.find((v) => v.value === 75000)!;
   within(cheap.computed / pc.computed, 2, 0.001, 'half the tile price doubles perf per dollar');
-  // The tile-vs-servers claim is a row even when the model cannot run on one tile.
-  assert.ok(rows.find((x) => x.id === 'tile-vs-six-servers/gpt3-175b'));
+  // The tile-vs-servers claim is a row even when the model cannot run on one tile, and then it is
+  // not evaluable (no verdict), never "does not hold".
+  const tile = rows.find((x) => x.id === 'tile-vs-six-servers/gpt3-175b');
+  assert.ok(tile);
+  assert.equal(tile.verdict, 'not evaluable', tile.detail);
+  assert.match(tile.detail, /does not fit one tile/);
 });

@@ -4,7 +4,7 @@ import type { SystemInstance } from '../../specs/schema.js';
 import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
 import { axisBreakdown, perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
-import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import type { PriceSheet } from '../../specs/prices.js';
@@ -94,7 +94,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const bubbleSeconds = pipelineSeconds - m * critical.perMicroBatch;
 
   // Data-parallel gradient reduction (all-reduce, or reduce-scatter + param all-gather with ZeRO ≥ 1/2).
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  const gradBytes = gradientBytesPerParam(plan);
   let dpExposed = 0;
   for (const s of stageTimes) {
     const grads = s.paramsPerDevice * gradBytes;
@@ -103,11 +103,11 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
       : collectiveSeconds(spec, 'all-reduce', grads, groups.dp);
     // ZeRO-1/2 gather the updated parameters once after the optimizer; ZeRO-3 gathers them at
     // every use instead (below), never as a whole.
-    if (plan.zeroStage === 1 || plan.zeroStage === 2) comm += collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
+    if (plan.zeroStage === 1 || plan.zeroStage === 2) comm += collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * WEIGHT_BYTES_PER_PARAM, groups.dp);
     if (plan.zeroStage >= 3) {
       // FSDP gathers parameters again for forward and backward of every micro-batch, prefetched
       // behind compute; only what compute cannot hide is exposed.
-      const gather = collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
+      const gather = collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * WEIGHT_BYTES_PER_PARAM, groups.dp);
       comm += m * Math.max(0, 2 * gather - s.compute);
     }
     const exposed = plan.overlapGradReduce ? Math.max(eff.gradReduceTailFraction * comm, comm - s.backwardWindow) : comm;

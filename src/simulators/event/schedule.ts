@@ -14,7 +14,7 @@ import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
 import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
 import { perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice } from '../../planner/memory.js';
-import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
 import { blockTimes, planGroups, type BlockTimes } from '../analytical/block-times.js';
 import { collectiveRoute, hierarchyPhases, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
@@ -268,10 +268,10 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
 
   // Data-parallel traffic per stage, for the whole stage buffer (as the analytical tier sizes it);
   // each bucket takes its parameter share of it.
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  const gradBytes = gradientBytesPerParam(plan);
   const stageParams = chunks.map((cs) => cs.flat().reduce((a, seg) => a + seg.params, 0));
   const reducePhases = stageParams.map((p) => collectivePhases(spec, plan.zeroStage >= 1 ? 'reduce-scatter' : 'all-reduce', p * gradBytes, groups.dp));
-  const gatherPhases = stageParams.map((p) => collectivePhases(spec, 'all-gather', p * 2, groups.dp));
+  const gatherPhases = stageParams.map((p) => collectivePhases(spec, 'all-gather', p * WEIGHT_BYTES_PER_PARAM, groups.dp));
   const buckets = eff.gradReduceTailFraction > 0 ? Math.min(64, Math.max(1, Math.round(1 / eff.gradReduceTailFraction))) : 64;
   const piecesPerChunk = Math.ceil(buckets / v);
 
