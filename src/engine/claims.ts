@@ -11,7 +11,10 @@ import type { SearchSpace } from '../planner/space.js';
 import type { StepReport } from '../simulators/report.js';
 import { parseScenario } from './scenario.js';
 import { evaluateIfFits } from './evaluate.js';
-import { withOverride } from './sweep.js';
+import { sweepablePaths, withOverride } from './sweep.js';
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-issues.js';
+import rawClaimSettings from './claim-variants.json' with { type: 'json' };
 
 export type Verdict = 'holds' | 'holds only if' | 'does not hold' | 'not evaluable';
 
@@ -40,14 +43,27 @@ export interface ClaimsOptions {
   tolerance?: number;
 }
 
-const SEARCH: SearchSpace = { maxMicroBatch: 8, maxVirtualStages: 4 };
-/** Low and high values of the assumptions workload claims hinge on (basis in docs/claims.md). */
-const VARIANTS: Record<string, unknown[]> = {
-  'prices.systems.dojo-tile.capexUsdPerNode': [75000, 300000],
-  'dojo.matmulEfficiencyMax': [0.6, 0.9],
-  'dojo.hostsPerTray': [2, 12],
-  'dojo.dipPowerW': [150, 600],
-};
+const ClaimSettingsSchema = z
+  .object({
+    search: z.object({ maxMicroBatch: z.number().int().positive(), maxVirtualStages: z.number().int().positive(), source: z.string().min(1) }).strict(),
+    variants: z.array(z.object({ assumption: z.string(), low: z.number(), high: z.number(), source: z.string().min(1) }).strict()).min(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const sweepable = sweepablePaths();
+    c.variants.forEach((v, i) => {
+      const generic = v.assumption.replace(/^prices\.systems\.[^.]+\./, 'prices.systems.<system>.');
+      if (!sweepable.includes(generic)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'assumption'], message: `"${v.assumption}" is not sweepable; allowed: ${sweepable.join(', ')}` });
+      if (!(v.low < v.high)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'high'], message: `must be above low (${v.low})` });
+    });
+  });
+
+/** Search bounds and assumption variants of the claims, validated at load, each with its basis
+ * (claim-variants.json; the table in docs/claims.md). */
+const SETTINGS = parseOrThrow(ClaimSettingsSchema, rawClaimSettings, 'src/engine/claim-variants.json');
+const SEARCH: SearchSpace = { maxMicroBatch: SETTINGS.search.maxMicroBatch, maxVirtualStages: SETTINGS.search.maxVirtualStages };
+/** Low and high values of the assumptions workload claims hinge on. */
+const VARIANTS: Record<string, unknown[]> = Object.fromEntries(SETTINGS.variants.map((v) => [v.assumption, [v.low, v.high]]));
 
 interface Run {
   report: StepReport;

@@ -62,3 +62,13 @@ test('claims: hardware figures rebuilt from the parts hold; workload claims carr
   assert.equal(tile.verdict, 'not evaluable', tile.detail);
   assert.match(tile.detail, /does not fit one tile/);
 });
+
+test('claims: the variants table in docs/claims.md is the data in claim-variants.json', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { repoRoot } = await import('../regression/cases.js');
+  const data = JSON.parse(readFileSync(`${repoRoot}src/engine/claim-variants.json`, 'utf8')) as { variants: { assumption: string; low: number; high: number }[] };
+  const doc = readFileSync(`${repoRoot}docs/claims.md`, 'utf8');
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => ({ assumption: m[1]!, low: m[2]!.trim(), high: m[3]!.trim() }));
+  const num = (t: string) => Number(t.replace(/[$W\s]/g, '').replace(/k$/, '000'));
+  assert.deepEqual(rows.map((r) => ({ assumption: r.assumption, low: num(r.low), high: num(r.high) })), data.variants.map(({ assumption, low, high }) => ({ assumption, low, high })));
+});
