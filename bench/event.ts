@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { parseScenario, type Scenario } from '../src/engine/scenario.js';
-import { evaluatePlan, resolveScenarioPlan } from '../src/engine/evaluate.js';
-import { evaluatePlanEvents } from '../src/engine/evaluate-events.js';
+import { evaluatePlan, resolveScenarioPlan, simulatePlan } from '../src/engine/evaluate.js';
 import { rowScenario, type CalibrationRow } from '../src/engine/calibration.js';
 import { searchPlans } from '../src/engine/search.js';
 import { isAutoPlan } from '../src/engine/scenario.js';
@@ -33,12 +32,12 @@ function planOf(s: Scenario): Plan {
 
 function bench(label: string, s: Scenario, target: boolean): void {
   const plan = planOf(s);
-  let result = evaluatePlanEvents(s, plan);
-  for (let i = 1; i < WARMUP; i++) result = evaluatePlanEvents(s, plan);
+  let result = simulatePlan(s, plan, 'event');
+  for (let i = 1; i < WARMUP; i++) result = simulatePlan(s, plan, 'event');
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    result = evaluatePlanEvents(s, plan);
+    result = simulatePlan(s, plan, 'event');
     times.push((performance.now() - t0) / 1000);
   }
   const analytical = evaluatePlan(s, plan).stepTimeSeconds;

@@ -93,7 +93,7 @@ export async function parallelSearch(loaded: LoadedScenario, opts: ParallelSearc
   let prunedDivisibility: number;
   let used = 1;
   try {
-    const enumeration = enumerateScenarioPlans(loaded.scenario, opts.space);
+    const enumeration = enumerateScenarioPlans(loaded.scenario, opts.space, opts.objective);
     const plans = enumeration.plans;
     prunedDivisibility = enumeration.prunedDivisibility;
     total = plans.length;

@@ -3,13 +3,18 @@
 // workloads, each side with its best searched plan, as rates: throughput per dollar of capital,
 // per facility watt, per rack. Every claim names the assumptions it hinges on and is re-run with
 // each at its low and high value; the verdict says whether it holds, holds only under some of
-// them, or does not hold. See docs/claims.md.
+// them, or does not hold; a claim whose comparison cannot run (no plan fits the model) is not
+// evaluable rather than failed. See docs/claims.md.
+import { systemPrice } from '../specs/prices.js';
 import { computeDojoAggregates, defaultDojoHierarchy } from '../specs/dojo/dojo-hierarchy.js';
 import type { SearchSpace } from '../planner/space.js';
 import type { StepReport } from '../simulators/report.js';
 import { parseScenario } from './scenario.js';
-import { searchPlans } from './search.js';
-import { withOverride } from './sweep.js';
+import { evaluateIfFits } from './evaluate.js';
+import { sweepablePaths, withOverride } from './sweep.js';
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-issues.js';
+import rawClaimSettings from './claim-variants.json' with { type: 'json' };
 
 export type Verdict = 'holds' | 'holds only if' | 'does not hold' | 'not evaluable';
 
@@ -38,14 +43,27 @@ export interface ClaimsOptions {
   tolerance?: number;
 }
 
-const SEARCH: SearchSpace = { maxMicroBatch: 8, maxVirtualStages: 4 };
-/** Low and high values of the assumptions workload claims hinge on (basis in docs/claims.md). */
-const VARIANTS: Record<string, unknown[]> = {
-  'prices.systems.dojo-tile.capexUsdPerNode': [75000, 300000],
-  'dojo.matmulEfficiencyMax': [0.6, 0.9],
-  'dojo.hostsPerTray': [2, 12],
-  'dojo.dipPowerW': [150, 600],
-};
+const ClaimSettingsSchema = z
+  .object({
+    search: z.object({ maxMicroBatch: z.number().int().positive(), maxVirtualStages: z.number().int().positive(), source: z.string().min(1) }).strict(),
+    variants: z.array(z.object({ assumption: z.string(), low: z.number(), high: z.number(), source: z.string().min(1) }).strict()).min(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const sweepable = sweepablePaths();
+    c.variants.forEach((v, i) => {
+      const generic = v.assumption.replace(/^prices\.systems\.[^.]+\./, 'prices.systems.<system>.');
+      if (!sweepable.includes(generic)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'assumption'], message: `"${v.assumption}" is not sweepable; allowed: ${sweepable.join(', ')}` });
+      if (!(v.low < v.high)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'high'], message: `must be above low (${v.low})` });
+    });
+  });
+
+/** Search bounds and assumption variants of the claims, validated at load, each with its basis
+ * (claim-variants.json; the table in docs/claims.md). */
+const SETTINGS = parseOrThrow(ClaimSettingsSchema, rawClaimSettings, 'src/engine/claim-variants.json');
+const SEARCH: SearchSpace = { maxMicroBatch: SETTINGS.search.maxMicroBatch, maxVirtualStages: SETTINGS.search.maxVirtualStages };
+/** Low and high values of the assumptions workload claims hinge on. */
+const VARIANTS: Record<string, unknown[]> = Object.fromEntries(SETTINGS.variants.map((v) => [v.assumption, [v.low, v.high]]));
 
 interface Run {
   report: StepReport;
@@ -55,11 +73,11 @@ interface Run {
 
 function best(doc: Record<string, unknown>, origin: string): Run | undefined {
   const s = parseScenario(doc, origin);
-  const r = searchPlans(s, { top: 1, space: SEARCH }).best[0];
+  const r = evaluateIfFits(s, { space: SEARCH })?.report;
   if (!r) return undefined;
   const spec = s.system.spec;
   const nodes = Math.ceil(s.system.devices / spec.devicesPerNode);
-  const price = s.prices.systems[spec.priceKey ?? spec.name];
+  const price = systemPrice(s.prices, spec);
   return { report: r, capexUsd: (price?.capexUsdPerNode ?? 0) * nodes, racks: r.footprint.racks };
 }
 
@@ -143,10 +161,10 @@ export function evaluateClaims(opts: ClaimsOptions = {}): ClaimRow[] {
     if (!six) {
       rows.push(unevaluable(`tile-vs-six-servers/${w.name}`, 'One tile ≈ six 8-GPU servers', w.name, 'no plan fits the model on 48 A100s'));
     } else if (!tile) {
+      // Not a verdict on the claim: the comparison cannot be run, so it is not evaluable.
       rows.push({
-        id: `tile-vs-six-servers/${w.name}`, claim: 'One tile ≈ six 8-GPU servers', source: 'AI Day 2022 (S16)', workload: w.name, baseline: 'dgx-a100-80gb',
-        claimed: 1, computed: 0, unit: '× (tile / 6 DGX A100)', hingesOn: ['dojo.dipsPerTray'], variants: [], verdict: 'does not hold',
-        detail: `the model does not fit one tile (11 GB SRAM + DIP HBM) but runs on 48× A100 at ${Math.round(rate(six))} samples/s`,
+        ...unevaluable(`tile-vs-six-servers/${w.name}`, 'One tile ≈ six 8-GPU servers', w.name, `the model does not fit one tile (11 GB SRAM + DIP HBM) but runs on 48× A100 at ${Math.round(rate(six))} samples/s`),
+        source: 'AI Day 2022 (S16)', baseline: 'dgx-a100-80gb', claimed: 1, unit: '× (tile / 6 DGX A100)',
       });
     } else {
       const computed = rate(tile) / rate(six);

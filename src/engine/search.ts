@@ -1,12 +1,13 @@
 // Plan search: enumerate the pruned space, drop plans that do not fit in memory (cheap, before
 // timing), time the rest and keep the best. Pure and synchronous over a slice of candidates, so
 // the CLI can split the work across worker threads and merge with mergeSearchResults.
-import { partitionStages } from '../planner/stages.js';
-import { peakMemory, stageMemory } from '../planner/memory.js';
+import { InputError } from '../common/errors.js';
+import { priceKeyOf, systemPrice } from '../specs/prices.js';
+import { stepMemory } from '../planner/memory.js';
 import { defaultGlobalBatch, enumeratePlans, type FixedFields, type SearchSpace } from '../planner/space.js';
 import type { Plan } from '../planner/plan.js';
 import type { StepReport } from '../simulators/report.js';
-import { evaluatePlan } from './evaluate.js';
+import { simulatePlan } from './simulate-plan.js';
 import { isAutoPlan, type Scenario } from './scenario.js';
 
 export type Objective = 'time' | 'cost';
@@ -36,7 +37,16 @@ export function searchFixedFields(s: Scenario): FixedFields {
   return { ...p, globalBatch: p.globalBatch ?? defaultGlobalBatch(s.workload, s.system.devices) };
 }
 
-export function enumerateScenarioPlans(s: Scenario, space: SearchSpace = {}): { plans: Plan[]; prunedDivisibility: number } {
+/** Ranking by cost needs a price for the system: without one every plan's cost is energy only. */
+export function checkObjective(s: Scenario, objective: Objective): void {
+  if (objective === 'cost' && !systemPrice(s.prices, s.system.spec)) {
+    const key = priceKeyOf(s.system.spec);
+    throw new InputError(s.origin, [{ path: 'prices.systems', message: `no price for system ${key}, so plans cannot be ranked by cost; add prices.systems.${key} (capexUsdPerNode or cloudUsdPerNodeHour) or rank by time` }]);
+  }
+}
+
+export function enumerateScenarioPlans(s: Scenario, space: SearchSpace = {}, objective: Objective = 'time'): { plans: Plan[]; prunedDivisibility: number } {
+  checkObjective(s, objective);
   return enumeratePlans(s.workload, s.system, searchFixedFields(s), space);
 }
 
@@ -58,11 +68,10 @@ export function evaluateCandidates(s: Scenario, plans: Plan[], opts: SearchOptio
   let prunedMemory = 0;
   let evaluated = 0;
   plans.forEach((plan, i) => {
-    const mem = peakMemory(stageMemory(s.workload, plan, s.system, partitionStages(s.workload, plan.pp, plan.virtualStages)));
-    if (!mem.fits) prunedMemory++;
+    if (!stepMemory(s.workload, plan, s.system).peak.fits) prunedMemory++;
     else {
       evaluated++;
-      const r = evaluatePlan(s, plan);
+      const r = simulatePlan(s, plan, 'analytical').report;
       if (best.length < top || compare(r, best[best.length - 1]!, objective) < 0) {
         best.push(r);
         best.sort((a, b) => compare(a, b, objective));
@@ -88,6 +97,6 @@ export function mergeSearchResults(parts: SearchResult[], top = 5, objective: Ob
 
 /** Single-threaded search over the whole space (the CLI parallelizes the same steps). */
 export function searchPlans(s: Scenario, opts: SearchOptions & { space?: SearchSpace } = {}): SearchResult {
-  const { plans, prunedDivisibility } = enumerateScenarioPlans(s, opts.space);
+  const { plans, prunedDivisibility } = enumerateScenarioPlans(s, opts.space, opts.objective);
   return { ...evaluateCandidates(s, plans, opts), prunedDivisibility };
 }

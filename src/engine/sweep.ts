@@ -4,12 +4,13 @@
 // best plan per value when the plan is auto) and reports the change against the unmodified run.
 import { InputError } from '../common/errors.js';
 import { defaultPriceSheet } from '../specs/prices.js';
+import { getSystemPreset, systemPresetNames } from '../specs/registry.js';
+import { ensureBuiltins } from './builtins.js';
 import { DOJO_ASSUMPTION_KEYS } from '../specs/dojo/dojo-hierarchy.js';
 import { EfficiencySchema } from '../simulators/analytical/efficiency.js';
 import type { StepReport } from '../simulators/report.js';
-import { evaluateScenario } from './evaluate.js';
-import { isAutoPlan, parseScenario, type ScenarioOptions } from './scenario.js';
-import { searchPlans } from './search.js';
+import { evaluateIfFits } from './evaluate.js';
+import { parseScenario, type ScenarioOptions } from './scenario.js';
 import type { SearchSpace } from '../planner/space.js';
 
 export interface SweepPoint {
@@ -53,8 +54,9 @@ export function withOverride(doc: Record<string, unknown>, path: string, value: 
   let target: Record<string, unknown>;
   let keys: string[];
   if (root === 'dojo') {
+    ensureBuiltins();
     const system = out.system as Record<string, unknown> | undefined;
-    if (!system || typeof system.preset !== 'string' || !system.preset.startsWith('dojo-')) {
+    if (!system || typeof system.preset !== 'string' || !systemPresetNames().includes(system.preset) || getSystemPreset(system.preset).dojoLevel === undefined) {
       throw new InputError('sweep', [{ path: 'assumption', message: `${path} needs a scenario on a Dojo preset (system: { preset: dojo-… })` }]);
     }
     system.dojo = { ...((system.dojo as object) ?? {}) };
@@ -80,9 +82,7 @@ export function withOverride(doc: Record<string, unknown>, path: string, value: 
 }
 
 function evaluateDoc(doc: Record<string, unknown>, origin: string, opts: ScenarioOptions, space?: SearchSpace): StepReport | undefined {
-  const s = parseScenario(doc, origin, opts);
-  if (isAutoPlan(s.plan)) return searchPlans(s, { top: 1, ...(space ? { space } : {}) }).best[0];
-  return evaluateScenario(s);
+  return evaluateIfFits(parseScenario(doc, origin, opts), space ? { space } : {})?.report;
 }
 
 export function sweep(doc: Record<string, unknown>, origin: string, path: string, values: unknown[], opts: ScenarioOptions = {}, space?: SearchSpace): SweepResult {

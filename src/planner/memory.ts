@@ -1,19 +1,31 @@
 // Per-device memory model: weights, gradients, optimizer state, saved activations for the
 // micro-batches a 1F1B pipeline keeps in flight, and a fixed workspace. Reports whether the worst
 // stage fits, by how much it does not, and which component dominates.
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-issues.js';
 import type { SystemInstance } from '../specs/schema.js';
+import rawMemorySettings from './memory-settings.json' with { type: 'json' };
 import type { Op, TensorSplit, WorkloadGraph } from '../workloads/graph.js';
-import { microBatchesPerStep, type Plan } from './plan.js';
-import type { StageBlocks } from './stages.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from './plan.js';
+import { partitionStages, type StageBlocks } from './stages.js';
+import { MEMORY_MODE_MODELS } from './memory-modes.js';
 
-export interface MemorySettings {
-  /** cuBLAS/NCCL workspaces and allocator fragmentation; assumption, see docs/how-the-model-works.md. */
-  workspaceBytes: number;
-  /** Adam mixed precision: fp32 master weights + two fp32 moments. */
-  optimizerBytesPerParam: number;
-}
+export const MemorySettingsSchema = z
+  .object({
+    /** cuBLAS/NCCL workspaces and allocator fragmentation (GPU memory mode). */
+    workspaceBytes: z.number().nonnegative(),
+    /** Optimizer state held per parameter (Adam mixed precision: fp32 master + two fp32 moments). */
+    optimizerStateBytesPerParam: z.number().nonnegative(),
+    sources: z.record(z.string(), z.string()),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const k of ['workspaceBytes', 'optimizerStateBytesPerParam']) if (!m.sources[k]) ctx.addIssue({ code: 'custom', path: ['sources', k], message: 'every setting needs a source or the word "assumption"' });
+  });
+export type MemorySettings = z.output<typeof MemorySettingsSchema>;
 
-export const DEFAULT_MEMORY_SETTINGS: MemorySettings = { workspaceBytes: 2e9, optimizerBytesPerParam: 12 };
+/** The defaults, validated at load, each with its source (memory-settings.json). */
+export const DEFAULT_MEMORY_SETTINGS: MemorySettings = parseOrThrow(MemorySettingsSchema, rawMemorySettings, 'src/planner/memory-settings.json');
 
 export interface MemoryBreakdown {
   stage: number;
@@ -70,13 +82,11 @@ export function blockActivationBytes(ops: Op[], plan: Plan, recomputeApplies: bo
 
 export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, stages: StageBlocks[], settings = DEFAULT_MEMORY_SETTINGS): MemoryBreakdown[] {
   const m = microBatchesPerStep(plan);
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
-  const weightBytes = 2;
+  const gradBytes = gradientBytesPerParam(plan);
   const device = sys.spec.device;
   const offChipCapacity = device.memoryGB * 1e9;
   const onChipCapacity = device.onChipMemoryMB * 1e6;
-  // [off-chip, on-chip] capacity per memory mode (on-chip SRAM is not a GPU's working memory).
-  const limits = { device: [offChipCapacity, Infinity], 'sram-resident': [0, onChipCapacity], 'hbm-streaming': [offChipCapacity, onChipCapacity] } as const;
+  const mode = MEMORY_MODE_MODELS[plan.memoryMode];
   // Per-block figures computed once; stages only scale them by counts.
   const perBlock = g.blocks.map((b) => {
     const recomputeApplies = b.placement === 'repeated';
@@ -103,22 +113,18 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
     const shardW = plan.zeroStage >= 3 ? plan.dp : 1;
     const shardG = plan.zeroStage >= 2 ? plan.dp : 1;
     const shardO = plan.zeroStage >= 1 ? plan.dp : 1;
-    const weightsBytes = (params * weightBytes) / shardW;
+    const weightsBytes = (params * WEIGHT_BYTES_PER_PARAM) / shardW;
     const gradientsBytes = (params * gradBytes) / shardG;
-    const optimizerBytes = (params * settings.optimizerBytesPerParam) / shardO;
+    const optimizerBytes = (params * settings.optimizerStateBytesPerParam) / shardO;
     const activationsBytes = act * inFlight + working;
     const state = weightsBytes + gradientsBytes + optimizerBytes;
-    // GPU libraries need workspaces; a statically compiled on-chip program (Dojo) plans its SRAM
-    // exactly, except the double buffer that stages streamed weights (two layers' worth).
-    const streamStaging = plan.memoryMode === 'hbm-streaming' ? 2 * maxBlockWeightBytes(g, plan, blocks) : 0;
-    const workspaceBytes = plan.memoryMode === 'device' ? settings.workspaceBytes : streamStaging;
+    // The double buffer that stages streamed weights holds two layers' worth.
+    const workspaceBytes = mode.workspaceBytes(settings.workspaceBytes, () => 2 * maxBlockWeightBytes(g, plan, blocks));
     const totalBytes = state + activationsBytes + workspaceBytes;
-    // HBM streaming keeps activations on chip while they fit and spills the rest to HBM (they are
-    // then written in forward and read back in backward: see blockStreams).
-    const spilledActivationBytes = plan.memoryMode === 'hbm-streaming' ? Math.min(activationsBytes, Math.max(0, activationsBytes + workspaceBytes - onChipCapacity)) : 0;
-    const [offChipBytes, onChipBytes] =
-      plan.memoryMode === 'device' ? [totalBytes, 0] : plan.memoryMode === 'sram-resident' ? [0, totalBytes] : [state + spilledActivationBytes, activationsBytes - spilledActivationBytes + workspaceBytes];
-    const [offLimit, onLimit] = limits[plan.memoryMode];
+    // Spilled activations are written in forward and read back in backward: see blockStreams.
+    const spilledActivationBytes = mode.spilledActivationBytes(activationsBytes, workspaceBytes, onChipCapacity);
+    const [offChipBytes, onChipBytes] = mode.place({ totalBytes, stateBytes: state, activationsBytes, spilledActivationBytes, workspaceBytes });
+    const [offLimit, onLimit] = mode.limits(offChipCapacity, onChipCapacity);
     const overBytes = Math.max(0, offChipBytes - offLimit) + Math.max(0, onChipBytes - onLimit);
     const capacityBytes = Math.min(offLimit, offChipCapacity) + Math.min(onLimit, onChipCapacity);
     const parts = { weights: weightsBytes, gradients: gradientsBytes, optimizer: optimizerBytes, activations: activationsBytes, workspace: workspaceBytes };
@@ -134,11 +140,27 @@ export function stageMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, s
 /** The largest per-device weight bytes of one block instance on a stage (what a stream stages). */
 function maxBlockWeightBytes(g: WorkloadGraph, plan: Plan, blocks: StageBlocks): number {
   let max = 0;
-  for (const bi of blocks.keys()) max = Math.max(max, blockParamsPerDevice(g.blocks[bi]!.ops, plan) * 2);
+  for (const bi of blocks.keys()) max = Math.max(max, blockParamsPerDevice(g.blocks[bi]!.ops, plan) * WEIGHT_BYTES_PER_PARAM);
   return max / (plan.zeroStage >= 3 ? plan.dp : 1);
 }
 
 /** The stage that fits worst (most bytes over, then most bytes): it decides whether the plan fits. */
 export function peakMemory(stages: MemoryBreakdown[]): MemoryBreakdown {
   return stages.reduce((a, b) => (b.overBytes > a.overBytes || (b.overBytes === a.overBytes && b.totalBytes > a.totalBytes) ? b : a));
+}
+
+export interface StepMemory {
+  /** Every pipeline stage's breakdown. */
+  stages: MemoryBreakdown[];
+  /** The worst stage: the figure a plan fits or fails by. */
+  peak: MemoryBreakdown;
+  /** Share of activations spilled to off-chip memory on the worst stage (hbm-streaming only; 0 otherwise). */
+  spillFraction: number;
+}
+
+/** The memory of one training step under a plan, as every simulator tier and the search read it. */
+export function stepMemory(g: WorkloadGraph, plan: Plan, sys: SystemInstance, settings = DEFAULT_MEMORY_SETTINGS): StepMemory {
+  const stages = stageMemory(g, plan, sys, partitionStages(g, plan.pp, plan.virtualStages), settings);
+  const spillFraction = Math.max(0, ...stages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  return { stages, peak: peakMemory(stages), spillFraction };
 }

@@ -37,6 +37,12 @@ export const PlanInputSchema = z
 export type PlanInput = z.input<typeof PlanInputSchema>;
 export type Plan = Omit<z.output<typeof PlanInputSchema>, 'dp' | 'gradReduceFp32' | 'memoryMode'> & { dp: number; gradReduceFp32: boolean; memoryMode: MemoryMode };
 
+/** Bytes per parameter of the training weights (bf16/fp16) and of their all-gathers under ZeRO. */
+export const WEIGHT_BYTES_PER_PARAM = 2;
+
+/** Bytes per parameter of gradients, as held and as reduced across data-parallel ranks. */
+export const gradientBytesPerParam = (p: Pick<Plan, 'gradReduceFp32'>): number => (p.gradReduceFp32 ? 4 : 2);
+
 /** Micro-batches per step per pipeline (gradient accumulation steps). */
 export function microBatchesPerStep(p: Plan): number {
   return p.globalBatch / (p.dp * p.microBatch);

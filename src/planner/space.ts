@@ -3,7 +3,24 @@
 // scenario are held constant.
 import type { SystemInstance } from '../specs/schema.js';
 import type { WorkloadGraph } from '../workloads/graph.js';
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-issues.js';
 import { RECOMPUTE, resolvePlan, repeatedUnits, type Plan, type PlanInput } from './plan.js';
+import rawSearchSpace from './search-space.json' with { type: 'json' };
+
+const degrees = z.array(z.number().int().positive()).min(1).refine((a) => a[0] === 1 && a.every((x, i) => i === 0 || x > a[i - 1]!), 'must start at 1 and increase');
+const SearchDefaultsSchema = z
+  .object({
+    microBatches: degrees,
+    virtualStages: degrees,
+    maxCp: z.number().int().positive(),
+    minTokensForCp: z.number().int().positive(),
+    sources: z.object({ microBatches: z.string().min(1), virtualStages: z.string().min(1), maxCp: z.string().min(1), minTokensForCp: z.string().min(1) }).strict(),
+  })
+  .strict();
+
+/** The search's candidate values and limits, validated at load, each with its source (search-space.json). */
+export const SEARCH_DEFAULTS = parseOrThrow(SearchDefaultsSchema, rawSearchSpace, 'src/planner/search-space.json');
 
 export interface SearchSpace {
   /** Largest tensor-parallel degree tried; default: devices per node (TP across nodes is never competitive). */
@@ -47,9 +64,9 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
   const pick = <T>(key: keyof FixedFields, values: T[]): T[] => (fixed[key] !== undefined ? [fixed[key] as T] : values);
   const tps = pick('tp', g.supports.tensor ? divisorsOf(devices, maxTp) : [1]);
   const pps = pick('pp', g.supports.pipeline ? divisorsOf(devices).filter((p) => p <= units) : [1]);
-  const cps = pick('cp', g.supports.context && g.tokensPerSample >= 8192 ? divisorsOf(devices, space.maxCp ?? 8) : [1]);
-  const mbs = pick('microBatch', [1, 2, 4, 8, 16, 32].filter((m) => m <= (space.maxMicroBatch ?? 32)));
-  const vs = pick('virtualStages', [1, 2, 3, 4, 6, 8].filter((v) => v <= (space.maxVirtualStages ?? 8)));
+  const cps = pick('cp', g.supports.context && g.tokensPerSample >= SEARCH_DEFAULTS.minTokensForCp ? divisorsOf(devices, space.maxCp ?? SEARCH_DEFAULTS.maxCp) : [1]);
+  const mbs = pick('microBatch', SEARCH_DEFAULTS.microBatches.filter((m) => m <= (space.maxMicroBatch ?? Infinity)));
+  const vs = pick('virtualStages', SEARCH_DEFAULTS.virtualStages.filter((v) => v <= (space.maxVirtualStages ?? Infinity)));
   // Selective recompute only differs from none when some op can be dropped and redone.
   const hasSelective = g.blocks.some((b) => b.ops.some((o) => o.selectiveRecompute));
   const rcs = pick('recompute', RECOMPUTE.filter((r) => r !== 'selective' || hasSelective));

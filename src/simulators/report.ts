@@ -39,6 +39,9 @@ export interface FootprintReport {
 
 export interface CostReport {
   basis: 'owned' | 'cloud';
+  /** False when the price sheet has no entry for the system: the cost is then energy only, so
+   * ranking plans or systems by cost means nothing (the CLI refuses `--objective cost`). */
+  systemPriced: boolean;
   costPerStepUsd: number;
   costPerHourUsd: number;
   /** Cost per million tokens (language models) or samples. */

@@ -47,3 +47,19 @@ export function mergePriceSheet(override: PriceOverride | undefined): PriceSheet
   if (!override) return builtin;
   return { ...builtin, ...override, systems: { ...builtin.systems, ...(override.systems ?? {}) } };
 }
+
+/** The price-sheet key of a system (Dojo presets share one tile price). */
+export const priceKeyOf = (spec: { name: string; priceKey?: string | undefined }): string => spec.priceKey ?? spec.name;
+
+/** A system's price entry, or undefined when the sheet has none (cost is then energy only). */
+export function systemPrice(prices: PriceSheet, spec: { name: string; priceKey?: string | undefined }): SystemPrice | undefined {
+  return prices.systems[priceKeyOf(spec)];
+}
+
+/** Hours in an amortization year (365.25 days), the one year length every cost uses. */
+export const HOURS_PER_YEAR = 365.25 * 24;
+
+/** Owned capital spread straight-line over the sheet's amortization years, per second of use. */
+export function amortizedCapexUsdPerSecond(price: SystemPrice, nodes: number, sheet: Pick<PriceSheet, 'amortizationYears'>): number {
+  return (price.capexUsdPerNode * nodes) / (sheet.amortizationYears * HOURS_PER_YEAR * 3600);
+}

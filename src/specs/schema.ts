@@ -3,6 +3,10 @@
 import { z } from 'zod';
 
 export const PRECISIONS = ['bf16', 'fp16', 'fp8', 'fp32'] as const;
+/** Levels of the Dojo hierarchy a preset can be (see src/specs/dojo/). */
+export const DOJO_LEVELS = ['tile', 'tray', 'cabinet', 'exapod'] as const;
+export type DojoLevel = (typeof DOJO_LEVELS)[number];
+
 /** Where a device keeps training state and activations (see docs/dojo-model.md):
  * device: off-chip memory is the working memory (GPUs);
  * sram-resident: everything lives in on-chip SRAM (Dojo tile region);
@@ -85,6 +89,9 @@ export const SystemSchema = z
     description: z.string().default(''),
     /** Family used for grouping in listings (gpu, dojo). */
     family: z.enum(['gpu', 'dojo']).default('gpu'),
+    /** Dojo presets: the level of the hierarchy this system is (tile … exapod), so assumption
+     * overrides rebuild the same level; absent elsewhere. Set by buildDojoSystem, never parsed from a name. */
+    dojoLevel: z.enum(DOJO_LEVELS).optional(),
     device: DeviceSchema,
     /** Devices in one server / tray; the unit that is bought, powered and placed in racks. */
     devicesPerNode: z.number().int().positive(),

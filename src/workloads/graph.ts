@@ -12,6 +12,26 @@ export type TensorSplit =
   /** Replicated under plain TP, divided by TP degree when sequence parallelism is on. */
   | 'sequence';
 
+/** Collectives an op may declare (priced per network topology in simulators/analytical/collectives.ts). */
+export type CollectiveKind = 'all-reduce' | 'reduce-scatter' | 'all-gather' | 'all-to-all';
+
+/** Parallelism axes an op's communication runs over, beyond data and pipeline parallelism (the
+ * planner's axis list, src/planner/axes.ts, gives each its plan degree and rank order). */
+export const PARALLEL_AXES = ['tensor', 'context'] as const;
+export type ParallelAxis = (typeof PARALLEL_AXES)[number];
+
+/** One collective an op performs on one axis, per micro-batch sample. */
+export interface Communication {
+  axis: ParallelAxis;
+  collective: CollectiveKind;
+  pass: 'forward' | 'backward';
+  /** Bytes per sample of the whole tensor (before any sharding), as nccl-tests counts size. */
+  bytesPerSample: number;
+  /** Other axes that already shard that tensor on a device (its bytes divide by their degrees):
+   * e.g. a TP all-reduce of activations that context parallelism has split along the sequence. */
+  shardedBy: ParallelAxis[];
+}
+
 /** A matmul as the device sees it, per sample: `batch` independent (m×k)·(k×n) products. */
 export interface MatmulShape {
   m: number;
@@ -47,12 +67,9 @@ export interface Op {
   /** Of savedActivationBytes, what stays under selective recompute: the recomputation's own
    * inputs (Q, K, V for the attention core). */
   selectiveKeptBytes: number;
-  /** TP all-reduce (or reduce-scatter+all-gather under sequence parallelism) of this op's
-   * output in forward / of its input gradient in backward, bytes per sample. */
-  tpAllReduceBytesForward: number;
-  tpAllReduceBytesBackward: number;
-  /** Context-parallel exchange (e.g. K/V all-gather for ring attention), bytes per sample. */
-  cpExchangeBytesForward: number;
+  /** Collectives this op runs, by axis (see Communication); the simulators price each on the
+   * axis's group, so a new axis needs no new op field. */
+  comm: Communication[];
   /** A fused kernel (e.g. FlashAttention) declared as a matmul: it runs at `efficiency` of the
    * dense matmul rate, executes `flopsFraction` of the declared FLOPs (causal masking skips
    * blocks), and moves only memoryBytesForward/Backward — its s×s intermediate never reaches
@@ -91,6 +108,17 @@ export interface WorkloadGraph {
   summary: Record<string, number | string | boolean>;
 }
 
+/** Tensor-parallel all-reduce of an op's output (forward) or input gradient (backward); under
+ * sequence parallelism it runs as reduce-scatter + all-gather, the same bytes on a ring. */
+export const tensorAllReduce = (pass: Communication['pass'], bytesPerSample: number): Communication => ({ axis: 'tensor', collective: 'all-reduce', pass, bytesPerSample, shardedBy: ['context'] });
+
+/** Context-parallel K/V exchange (ring attention): all-gather of K and V in forward, reduce-scatter
+ * of their gradients in backward, the same bytes each way. */
+export const contextKeyValueExchange = (bytesPerSample: number): Communication[] => [
+  { axis: 'context', collective: 'all-gather', pass: 'forward', bytesPerSample, shardedBy: ['tensor'] },
+  { axis: 'context', collective: 'reduce-scatter', pass: 'backward', bytesPerSample, shardedBy: ['tensor'] },
+];
+
 export function matmulFlops(m: MatmulShape): number {
   return 2 * m.m * m.n * m.k * m.batch;
 }
@@ -127,9 +155,7 @@ export function op(partial: Partial<Op> & { name: string }): Op {
     savedActivationSplit: partial.tensorSplit ?? 'split',
     selectiveRecompute: false,
     selectiveKeptBytes: 0,
-    tpAllReduceBytesForward: 0,
-    tpAllReduceBytesBackward: 0,
-    cpExchangeBytesForward: 0,
+    comm: [],
     ...partial,
   };
 }

@@ -4,7 +4,8 @@
 // with dropout) and TP/SP behaviour, so Megatron's FLOP count and memory formulas fall out of the
 // ops rather than being typed in.
 import { z } from 'zod';
-import { op, type Op, type WorkloadGraph } from './graph.js';
+import { contextKeyValueExchange, op, tensorAllReduce, type Op, type WorkloadGraph } from './graph.js';
+import { flashAttentionOp } from './attention.js';
 
 export const TransformerConfigSchema = z
   .object({
@@ -40,9 +41,6 @@ export const TransformerConfigSchema = z
 export type TransformerConfig = z.output<typeof TransformerConfigSchema>;
 
 const ACT_BYTES = 2; // bf16/fp16 activations; fp8 runs keep activations in 16-bit between GEMMs
-/** FlashAttention-2 reaches ~70% of A100 peak forward and somewhat less backward (Dao 2023,
- * Fig. 4–6), against ~87% for a dense GEMM: about 0.75 of the dense matmul rate. Assumption. */
-export const FLASH_EFFICIENCY = 0.75;
 
 export function buildTransformer(c: TransformerConfig): WorkloadGraph {
   const llama = c.activation === 'swiglu';
@@ -92,7 +90,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         savedActivationBytes: 2 * B * sh,
         selectiveRecompute: true,
         selectiveKeptBytes: 2 * B * sh,
-        cpExchangeBytesForward: 2 * B * s * kv * dh,
+        comm: contextKeyValueExchange(2 * B * s * kv * dh),
       }),
       op({
         name: 'softmax',
@@ -122,20 +120,9 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
         selectiveKeptBytes: B * sh,
       }),
   ];
-  // The same maths as one fused kernel (FlashAttention-2, Dao 2023): forward does the two matmuls,
-  // backward five (it recomputes the scores), so backward = 2.5× forward. Causal masking lets it
-  // skip half the blocks. It keeps Q, K, V and the per-row log-sum-exp instead of s×s tensors.
+  // The same maths as one fused kernel (attention.ts); causal masking skips half the blocks.
   const flashAttention = (): Op[] => [
-    op({
-      name: 'flash-attention',
-      matmul: { m: s, n: s, k: dh, batch: 2 * a, tpDim: 'batch' },
-      backwardFlopsRatio: 2.5,
-      fusedKernel: { efficiency: FLASH_EFFICIENCY, flopsFraction: 0.5 },
-      memoryBytesForward: B * s * (2 * h + 2 * kv * dh),
-      memoryBytesBackward: B * s * (4 * h + 4 * kv * dh),
-      savedActivationBytes: B * s * (h + 2 * kv * dh) + 4 * a * s,
-      cpExchangeBytesForward: 2 * B * s * kv * dh,
-    }),
+    flashAttentionOp({ name: 'flash-attention', queries: s, keys: s, groups: 1, heads: a, kvHeads: kv, headDim: dh, flopsFraction: 0.5, activationBytes: B, comm: contextKeyValueExchange(2 * B * s * kv * dh) }),
   ];
 
   const layer: Op[] = [
@@ -146,7 +133,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: h * qkvOut + b(qkvOut),
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     ...(learnedPositions
       ? []
@@ -157,7 +144,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       matmul: { m: s, n: h, k: h, batch: 1, tpDim: 'k' },
       params: h * h + b(h),
       savedActivationBytes: B * sh,
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     residual('attn-residual'),
     norm('mlp-norm'),
@@ -167,7 +154,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: h * fc1Out + b(fc1Out),
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     op({
       name: llama ? 'swiglu' : 'gelu',
@@ -181,7 +168,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       matmul: { m: s, n: h, k: f, batch: 1, tpDim: 'k' },
       params: f * h + b(h),
       savedActivationBytes: B * s * f,
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     residual('mlp-residual'),
   ];
@@ -193,7 +180,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       memoryBytesForward: 2 * B * sh,
       memoryBytesBackward: 2 * B * sh,
       params: V * h + (learnedPositions ? s * h : 0),
-      tpAllReduceBytesForward: B * sh,
+      comm: [tensorAllReduce('forward', B * sh)],
     }),
     ...(dropout ? [op({ name: 'embedding-dropout', tensorSplit: 'sequence', memoryBytesForward: (2 * B + 1) * sh, memoryBytesBackward: (2 * B + 1) * sh, savedActivationBytes: sh })] : []),
   ];
@@ -206,7 +193,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       params: V * h,
       savedActivationBytes: B * sh,
       savedActivationSplit: 'sequence',
-      tpAllReduceBytesBackward: B * sh,
+      comm: [tensorAllReduce('backward', B * sh)],
     }),
     // Vocab-parallel cross-entropy in fp32: read logits, write/read fp32 softmax, write gradient.
     op({

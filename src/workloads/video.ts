@@ -7,8 +7,8 @@
 // each default are in docs/video-network.md. Keys are flat (backbone, neckChannels, fusionLayers, …)
 // because model configs are listed as flat records of numbers and strings.
 import { z } from 'zod';
-import { FLASH_EFFICIENCY } from './transformer.js';
-import { op, type Block, type Op, type TensorSplit, type WorkloadGraph } from './graph.js';
+import { flashAttentionOp } from './attention.js';
+import { op, tensorAllReduce, type Block, type Op, type TensorSplit, type WorkloadGraph } from './graph.js';
 
 /** RegNetY design-space parameters (depth, w0, wa, wm, group width) as torchvision's regnet.py
  * sets them (Radosavovic et al. 2020); stages are derived from them exactly as RegNet does. */
@@ -126,8 +126,8 @@ function gemm(name: string, rows: number, inDim: number, outDim: number, o: { pa
     tensorSplit: o.parallel === 'replicated' ? 'replicated' : 'split',
     savedActivationBytes: o.savedBytes ?? 0,
     savedActivationSplit: replicatedInput ? 'replicated' : 'split',
-    tpAllReduceBytesForward: o.parallel === 'row' ? B * rows * outDim : 0,
-    tpAllReduceBytesBackward: o.parallel === 'column' ? B * rows * inDim : 0,
+    // Row-parallel layers all-reduce their output in forward; column-parallel ones their input gradient in backward.
+    comm: o.parallel === 'row' ? [tensorAllReduce('forward', B * rows * outDim)] : o.parallel === 'column' ? [tensorAllReduce('backward', B * rows * inDim)] : [],
   });
 }
 
@@ -291,22 +291,8 @@ interface Attention {
   flopsFraction: number;
 }
 
-/** Fused attention (FlashAttention-2) as in transformer.ts: two matmuls forward, five backward;
- * keeps Q, K, V and the fp32 log-sum-exp per head and query. */
-function flashAttention(name: string, a: Attention): Op {
-  const h = a.heads * a.headDim;
-  const qBytes = B * a.groups * a.queries * h;
-  const kvBytes = 2 * B * a.groups * a.keys * h;
-  return op({
-    name,
-    matmul: { m: a.queries, n: a.keys, k: a.headDim, batch: 2 * a.heads * a.groups, tpDim: 'batch' },
-    backwardFlopsRatio: 2.5,
-    fusedKernel: { efficiency: FLASH_EFFICIENCY, flopsFraction: a.flopsFraction },
-    memoryBytesForward: 2 * qBytes + kvBytes,
-    memoryBytesBackward: 4 * qBytes + 2 * kvBytes,
-    savedActivationBytes: qBytes + kvBytes + 4 * a.heads * a.groups * a.queries,
-  });
-}
+/** Fused attention (attention.ts) in bf16 activations. */
+const flashAttention = (name: string, a: Attention): Op => flashAttentionOp({ name, ...a, activationBytes: B });
 
 /** LayerNorm on `rows` × h, keeping its input (the residual stream). */
 const layerNorm = (name: string, rows: number, h: number): Op =>

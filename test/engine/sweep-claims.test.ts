@@ -55,6 +55,20 @@ test('claims: hardware figures rebuilt from the parts hold; workload claims carr
   const pc = rows.find((x) => x.id === 'perf-per-cost/gpt3-175b/dgx-a100-80gb')!;
   const cheap = pc.variants.find((v) => v.value === 75000)!;
   within(cheap.computed / pc.computed, 2, 0.001, 'half the tile price doubles perf per dollar');
-  // The tile-vs-servers claim is a row even when the model cannot run on one tile.
-  assert.ok(rows.find((x) => x.id === 'tile-vs-six-servers/gpt3-175b'));
+  // The tile-vs-servers claim is a row even when the model cannot run on one tile, and then it is
+  // not evaluable (no verdict), never "does not hold".
+  const tile = rows.find((x) => x.id === 'tile-vs-six-servers/gpt3-175b');
+  assert.ok(tile);
+  assert.equal(tile.verdict, 'not evaluable', tile.detail);
+  assert.match(tile.detail, /does not fit one tile/);
+});
+
+test('claims: the variants table in docs/claims.md is the data in claim-variants.json', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { repoRoot } = await import('../regression/cases.js');
+  const data = JSON.parse(readFileSync(`${repoRoot}src/engine/claim-variants.json`, 'utf8')) as { variants: { assumption: string; low: number; high: number }[] };
+  const doc = readFileSync(`${repoRoot}docs/claims.md`, 'utf8');
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => ({ assumption: m[1]!, low: m[2]!.trim(), high: m[3]!.trim() }));
+  const num = (t: string) => Number(t.replace(/[$W\s]/g, '').replace(/k$/, '000'));
+  assert.deepEqual(rows.map((r) => ({ assumption: r.assumption, low: num(r.low), high: num(r.high) })), data.variants.map(({ assumption, low, high }) => ({ assumption, low, high })));
 });

@@ -73,7 +73,7 @@ test('mesh or Z-plane: the answer hinges on the unpublished mesh hop latency', (
 });
 
 test('both tiers see the host feed bound the video network on a Dojo tray, and agree within 5%', async () => {
-  const { evaluateScenarioEvents } = await import('../../src/engine/evaluate-events.js');
+  const { evaluate } = await import('../../src/engine/evaluate.js');
   const doc = {
     model: { preset: 'tesla-video-net', timeSteps: 2 },
     system: { preset: 'dojo-tray' },
@@ -81,7 +81,7 @@ test('both tiers see the host feed bound the video network on a Dojo tray, and a
   };
   const analytical = run(doc);
   assert.ok(analytical.notes.some((n) => /host-feed stalls compute/.test(n)), analytical.notes.join('\n'));
-  const events = evaluateScenarioEvents(parseScenario(doc, 'video on a tray'));
+  const events = evaluate(parseScenario(doc, 'video on a tray'), { tier: 'event' }).result;
   const ratio = events.report.stepTimeSeconds / analytical.stepTimeSeconds;
   assert.ok(Math.abs(ratio - 1) <= 0.05, `event/analytical = ${ratio}`);
   // Resources are named per representative device: "stage 0 / host-feed".

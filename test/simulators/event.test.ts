@@ -11,8 +11,8 @@ import { EventSimulation } from '../../src/simulators/event/engine.js';
 import { collectivePhases, pipelineOrder } from '../../src/simulators/event/schedule.js';
 import { collectiveSeconds } from '../../src/simulators/analytical/collectives.js';
 import { parseScenario, type Scenario } from '../../src/engine/scenario.js';
-import { evaluateScenario } from '../../src/engine/evaluate.js';
-import { evaluateScenarioEvents } from '../../src/engine/evaluate-events.js';
+import { evaluate, evaluateScenario } from '../../src/engine/evaluate.js';
+import { calibrationRows as loadCalibrationRows } from '../regression/cases.js';
 import { rowScenario, type CalibrationRow } from '../../src/engine/calibration.js';
 import { getSystemPreset, parseSystemSpec } from '../../src/specs/registry.js';
 import { ensureBuiltins } from '../../src/engine/builtins.js';
@@ -174,7 +174,7 @@ for (const [name, make, what] of differential) {
   test(`differential: ${name} (${what}) — event step within 5% of analytical`, () => {
     const s = make();
     const analytical = evaluateScenario(s);
-    const events = evaluateScenarioEvents(s);
+    const events = evaluate(s, { tier: 'event' }).result;
     results.push({ name, analytical, events });
     within(events.report.stepTimeSeconds, analytical.stepTimeSeconds, 0.05, `${name} event vs analytical step time`);
     close(breakdownTotal(events.report), events.report.stepTimeSeconds, `${name}: event breakdown adds up to the step`);
@@ -186,7 +186,7 @@ for (const [name, make, what] of differential) {
 
 test('determinism: the same scenario simulates to the same timeline twice', () => {
   const s = rowById('k22-t5-175B-seqpar');
-  const [a, b] = [evaluateScenarioEvents(s), evaluateScenarioEvents(s)];
+  const [a, b] = [evaluate(s, { tier: 'event' }).result, evaluate(s, { tier: 'event' }).result];
   assert.equal(a.report.stepTimeSeconds, b.report.stepTimeSeconds);
   assert.deepEqual(a.utilization, b.utilization);
 });
@@ -208,7 +208,7 @@ test('utilization of every resource is within [0, 1], and compute streams are bu
 
 test('trace: valid Chrome trace JSON, one labeled track group per stage, complete events with ts, dur ≥ 0', () => {
   const s = loadExample('examples/gpt3-175b-a100.yaml');
-  const r = evaluateScenarioEvents(s, { trace: true, traceMicroBatches: 2 });
+  const r = evaluate(s, { tier: 'event', tierOptions: { trace: true, traceMicroBatches: 2 } }).result;
   const trace = JSON.parse(JSON.stringify(r.trace)) as { traceEvents: Record<string, unknown>[]; displayTimeUnit: string; metadata: Record<string, unknown> };
   assert.ok(Array.isArray(trace.traceEvents) && trace.traceEvents.length > 0);
   assert.equal(trace.displayTimeUnit, 'ms');
@@ -258,8 +258,8 @@ function contentionScenario(sharedLink: boolean): Scenario {
 test('contention: ZeRO-3 gathers and pipeline sends on one link — the event tier is slower and shows the saturated link', () => {
   const shared = contentionScenario(true);
   const analytical = evaluateScenario(shared);
-  const events = evaluateScenarioEvents(shared);
-  const split = evaluateScenarioEvents(contentionScenario(false));
+  const events = evaluate(shared, { tier: 'event' }).result;
+  const split = evaluate(contentionScenario(false), { tier: 'event' }).result;
   const links = events.utilization.filter((u) => /ethernet$/.test(u.resource));
   const busiest = links.reduce((a, b) => (b.utilization > a.utilization ? b : a));
   assert.ok(busiest.utilization >= 0.85, `shared link utilization ${busiest.utilization}`);

@@ -130,9 +130,10 @@ test('TP declarations: split ops name a split dimension, row-parallel ops all-re
       const where = `${b.name}/${o.name}`;
       if (!o.matmul) continue;
       assert.equal(o.matmul.tpDim === 'none', o.tensorSplit === 'replicated', where);
-      if (o.matmul.tpDim === 'k') assert.equal(o.tpAllReduceBytesForward, 2 * o.matmul.m * o.matmul.n * o.matmul.batch, where);
-      if (o.matmul.tpDim === 'n') assert.equal(o.tpAllReduceBytesBackward, 2 * o.matmul.m * o.matmul.k * o.matmul.batch, where);
-      if (o.matmul.tpDim === 'batch' || o.matmul.tpDim === 'none') assert.equal(o.tpAllReduceBytesForward + o.tpAllReduceBytesBackward, 0, where);
+      const tpBytes = (pass: 'forward' | 'backward') => o.comm.filter((c) => c.axis === 'tensor' && c.collective === 'all-reduce' && c.pass === pass).reduce((a, c) => a + c.bytesPerSample, 0);
+      if (o.matmul.tpDim === 'k') assert.equal(tpBytes('forward'), 2 * o.matmul.m * o.matmul.n * o.matmul.batch, where);
+      if (o.matmul.tpDim === 'n') assert.equal(tpBytes('backward'), 2 * o.matmul.m * o.matmul.k * o.matmul.batch, where);
+      if (o.matmul.tpDim === 'batch' || o.matmul.tpDim === 'none') assert.deepEqual(o.comm, [], where);
     }
   }
   // RegNetY-8GF has 4/8/16/36 groups: tp = 2 divides; RegNetY-3.2GF's stage 1 has 3 groups.

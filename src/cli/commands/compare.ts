@@ -11,7 +11,8 @@ import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { MAX_WORKERS, parallelSearch } from '../parallel-search.js';
-import { missingPriceNote } from '../pricing.js';
+import { noPriceNote } from '../../simulators/assemble-report.js';
+import { priceKeyOf, systemPrice } from '../../specs/prices.js';
 import { loadScenarioFile, readDataFile, type LoadedScenario } from '../read-file.js';
 
 interface SystemRequest {
@@ -78,8 +79,8 @@ async function rowFor(loaded: LoadedScenario, target: Target | undefined, worker
   const s = target ? withSystem(loaded.scenario, system) : loaded.scenario;
   const base = { system: system.spec.name, devices: system.devices };
   const notes = target?.note ? [target.note] : [];
-  const priceNote = missingPriceNote(s);
-  if (priceNote) notes.push(priceNote);
+  // The row's note column carries the engine's no-price note: the table shows no report notes.
+  if (!systemPrice(s.prices, s.system.spec)) notes.push(noPriceNote(priceKeyOf(s.system.spec)));
   if (!isAutoPlan(s.plan)) {
     try {
       const report = evaluatePlan(s, resolveScenarioPlan(s));

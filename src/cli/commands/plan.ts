@@ -5,7 +5,7 @@ import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { CANDIDATES_PER_WORKER, MAX_WORKERS, parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
-import { assertPricedForCost, missingPriceNote } from '../pricing.js';
+import { checkObjective } from '../../engine/search.js';
 import { loadScenarioFile } from '../read-file.js';
 import { renderStepReport } from './simulate.js';
 
@@ -60,7 +60,8 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     )
     .action(async (file: string, opts: PlanOptions) => {
       const loaded = loadScenarioFile(file);
-      assertPricedForCost(loaded.scenario, opts.objective);
+      // Refused before any worker starts: ranking energy-only costs would favour whatever draws least power.
+      checkObjective(loaded.scenario, opts.objective);
       const workers = opts.workers ?? 'auto';
       const result = await parallelSearch(loaded, {
         workers,
@@ -72,8 +73,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
       });
       process.stderr.write(`${searchSummary(result)}\n`);
       const s = loaded.scenario;
-      const priceNote = missingPriceNote(s);
-      const best = priceNote ? result.best.map((r) => ({ ...r, notes: [...r.notes, priceNote] })) : result.best;
+      const best = result.best;
       const { candidates, prunedDivisibility, prunedMemory, evaluated, elapsedSeconds, examined, cutShort } = result;
       emit(
         {

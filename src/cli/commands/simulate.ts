@@ -4,15 +4,15 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
-import { evaluateScenario } from '../../engine/evaluate.js';
-import { evaluatePlanEvents } from '../../engine/evaluate-events.js';
-import { isAutoPlan } from '../../engine/scenario.js';
+import { evaluateAsync, type Evaluation } from '../../engine/evaluate.js';
+import type { TierExtras } from '../../engine/simulate-plan.js';
+import { isTierName, TIER_NAMES, type TierName } from '../../simulators/registry.js';
 import type { ResourceUtilization } from '../../simulators/event/simulate.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
+import { memoryShortfall } from '../../simulators/assemble-report.js';
 import * as f from '../format.js';
 import { parallelSearch, searchSummary, type ParallelSearchResult } from '../parallel-search.js';
-import { missingPriceNote } from '../pricing.js';
 import { loadScenarioFile, type LoadedScenario } from '../read-file.js';
 
 export interface ReportContext {
@@ -39,11 +39,11 @@ function breakdownTable(r: StepReport): string {
 function memoryText(r: StepReport): string {
   const m = r.memory;
   const parts: [string, number][] = [['weights', m.weightsBytes], ['gradients', m.gradientsBytes], ['optimizer', m.optimizerBytes], ['activations', m.activationsBytes], ['workspace', m.workspaceBytes]];
-  const why = r.notes.find((n) => n.startsWith('does not fit'));
+
   return f.fields([
     ...parts.map(([k, b]): [string, string] => [k, f.gb(b)]),
     ['total', `${f.gb(r.peakMemoryBytesPerDevice)} of ${f.gb(m.capacityBytes)} (${f.percent(r.peakMemoryBytesPerDevice / m.capacityBytes)})`],
-    ['fits', r.fits ? 'yes' : `no${why ? ` (${why.replace(/^does not fit: /, '')})` : ''}`],
+    ['fits', r.fits ? 'yes' : `no (${memoryShortfall(r.memory)})`],
   ]);
 }
 
@@ -96,25 +96,23 @@ export function renderStepReport(r: StepReport, ctx: ReportContext = {}): string
   return sections.join('\n\n');
 }
 
-/** The scenario's own plan, or the best searched plan when it says `auto`. */
-export async function scenarioReport(loaded: LoadedScenario, workers: number | 'auto'): Promise<{ report: StepReport; search?: ParallelSearchResult }> {
-  const s = loaded.scenario;
-  if (!isAutoPlan(s.plan)) return { report: evaluateScenario(s) };
-  const search = await parallelSearch(loaded, { workers, top: 1, objective: 'time', label: 'searching plans' });
-  const best = search.best[0];
-  if (!best) {
-    const why = search.candidates === 0 ? `no plan divides the model and batch on ${s.system.devices} devices (${search.prunedDivisibility} combinations tried)` : `none of the ${search.candidates} candidate plans fits in device memory`;
-    throw new InputError(loaded.origin, [{ path: 'plan', message: `auto: ${why}; fix some plan fields or use more devices` }]);
-  }
-  return { report: best, search };
+/** The engine's evaluation (its plan policy) with the plan search run on worker threads. */
+export async function scenarioReport(loaded: LoadedScenario, workers: number | 'auto', tier: TierName, trace = false): Promise<{ evaluation: Evaluation<TierName>; search?: ParallelSearchResult }> {
+  let search: ParallelSearchResult | undefined;
+  const evaluation = await evaluateAsync(loaded.scenario, {
+    tier,
+    // Only the event tier takes a trace option (the --trace flag forces that tier).
+    ...(trace ? { tierOptions: { trace: true } as TierExtras<'event'> } : {}),
+    search: async () => (search = await parallelSearch(loaded, { workers, top: 1, objective: 'time', label: 'searching plans' })),
+  });
+  return { evaluation, ...(search ? { search } : {}) };
 }
 
-const TIERS = ['analytical', 'event'] as const;
-type Tier = (typeof TIERS)[number];
+type Tier = TierName;
 
 function tierOption(value: string): Tier {
-  if (!(TIERS as readonly string[]).includes(value)) throw new InputError('command line', [{ path: '--tier', message: `must be one of ${TIERS.join(', ')}; got "${value}"` }]);
-  return value as Tier;
+  if (!isTierName(value)) throw new InputError('command line', [{ path: '--tier', message: `must be one of ${TIER_NAMES.join(', ')}; got "${value}"` }]);
+  return value;
 }
 
 /** Per resource (compute stream, DP streams, each link or port), the busiest stage's figures and
@@ -122,8 +120,7 @@ function tierOption(value: string): Tier {
 export function utilizationTable(rows: ResourceUtilization[]): string {
   const byName = new Map<string, ResourceUtilization[]>();
   for (const u of rows) {
-    const name = u.resource.replace(/^stage \d+ \/ /, '');
-    byName.set(name, [...(byName.get(name) ?? []), u]);
+    byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
   }
   const lines = [...byName.entries()]
     .map(([name, us]) => {
@@ -156,15 +153,12 @@ export function registerSimulate(program: Command, emit: f.Emit): void {
     )
     .action(async (file: string, opts: { json?: boolean; workers?: number; tier: Tier; trace?: string }) => {
       const loaded = loadScenarioFile(file);
-      const analytical = await scenarioReport(loaded, opts.workers ?? 'auto');
-      const { search } = analytical;
       const s = loaded.scenario;
       const tier: Tier = opts.trace !== undefined ? 'event' : opts.tier;
       // The event tier runs the plan the scenario fixes, or the best one the (analytical) search found.
-      const events = tier === 'event' ? evaluatePlanEvents(s, analytical.report.plan, { trace: opts.trace !== undefined }) : undefined;
-      const simulated = events?.report ?? analytical.report;
-      const priceNote = missingPriceNote(s);
-      const report = priceNote ? { ...simulated, notes: [...simulated.notes, priceNote] } : simulated;
+      const { evaluation, search } = await scenarioReport(loaded, opts.workers ?? 'auto', tier, opts.trace !== undefined);
+      const { report, result } = evaluation;
+      const events = 'utilization' in result ? result : undefined;
       if (opts.trace !== undefined && events?.trace) {
         writeFileSync(opts.trace, JSON.stringify(events.trace));
         process.stderr.write(`trace written to ${opts.trace} (open in https://ui.perfetto.dev)\n`);

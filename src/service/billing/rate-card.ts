@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { InputError } from '../../common/errors.js';
 import { parseOrThrow } from '../../common/zod-issues.js';
-import { defaultPriceSheet, type PriceSheet } from '../../specs/prices.js';
+import { defaultPriceSheet, HOURS_PER_YEAR, type PriceSheet } from '../../specs/prices.js';
 import { listSystemPresets } from '../../specs/registry.js';
 import { registerBuiltinSystems } from '../../specs/presets/index.js';
 import { UNITS_PER_PRICE_UNIT, isWholeMicros, usdToMicros, type Micros, type QuantityUnit } from './money.js';
@@ -91,7 +91,6 @@ export function discountBasisPoints(card: RateCard, tenantId: string): bigint {
   return BigInt(Math.round(pct * 100));
 }
 
-const HOURS_PER_YEAR = 8766; // 365.25 days
 /** Assumption: margin over owned cost to cover idle capacity, staff, network and storage. */
 export const DEFAULT_MARGIN = 0.4;
 

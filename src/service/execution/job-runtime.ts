@@ -4,9 +4,8 @@
 // count, so the engine sees exactly the machine the job runs on. Profiles are cached by
 // (scenario, devices, training) because the scheduler asks for them on every pass.
 import { InputError } from '../../common/errors.js';
-import { evaluateScenario } from '../../engine/evaluate.js';
-import { isAutoPlan, parseScenario } from '../../engine/scenario.js';
-import { searchPlans } from '../../engine/search.js';
+import { evaluate } from '../../engine/evaluate.js';
+import { parseScenario } from '../../engine/scenario.js';
 import type { Plan } from '../../planner/plan.js';
 import type { TrainingAmount } from '../../simulators/analytical/power-cost.js';
 import type { StepReport } from '../../simulators/report.js';
@@ -74,16 +73,8 @@ export function evaluatePlaced(doc: Record<string, unknown>, devices: number, tr
   if (!Number.isInteger(devices) || devices < 1) throw new InputError('job', [{ path: 'devices', message: `must be a positive integer; got ${devices}` }]);
   const s = parseScenario(placedScenarioDoc(doc, devices, training), 'job');
   if (!s.training) throw new InputError(s.origin, [{ path: 'training', message: 'give the amount of training: { steps: N }, { tokens: N } or { samples: N }' }]);
-  let report: StepReport;
-  if (isAutoPlan(s.plan)) {
-    const best = searchPlans(s, { top: 1, objective: 'time' }).best[0];
-    if (!best) throw new InputError(s.origin, [{ path: 'plan', message: `no plan fits in memory on ${devices} devices` }]);
-    report = best;
-  } else {
-    report = evaluateScenario(s);
-    if (!report.fits) throw new InputError(s.origin, [{ path: 'plan', message: `does not fit in memory on ${devices} devices: ${report.notes.join(' ')}` }]);
-  }
-  return report;
+  // A job cannot start on a plan that does not fit: the engine refuses it (NoPlanFitsError, an InputError).
+  return evaluate(s, { requireFit: true }).report;
 }
 
 /** Steps between checkpoints: a time interval rounds down to whole steps, at least one. */

@@ -2,10 +2,12 @@
 // on. Computed once per distinct block; stages and the pipeline only multiply these.
 import type { SystemSpec } from '../../specs/schema.js';
 import { blockActivationBytes, blockParamsPerDevice } from '../../planner/memory.js';
-import type { Block } from '../../workloads/graph.js';
+import { PARALLEL_AXES, type Block, type ParallelAxis } from '../../workloads/graph.js';
+import { AXES, axisDegree, type Groups } from '../../planner/axes.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import { splitDivisor } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
-import { collectiveSeconds, type Group } from './collectives.js';
+import { collectiveSeconds } from './collectives.js';
 import { fusedKernelSeconds, matmulSeconds, shardedShape, streamSeconds, type DeviceRates } from './compute.js';
 
 /** Bytes a block instance moves over a named machine resource per micro-batch (e.g. weights
@@ -25,11 +27,8 @@ export interface BlockTimes {
   backward: number;
   /** Extra forward work in backward under the plan's recompute mode. */
   recompute: number;
-  tpForward: number;
-  tpBackward: number;
-  /** TP communication repeated by recompute (full recompute redoes forward collectives). */
-  tpRecompute: number;
-  cp: number;
+  /** Communication per axis: forward, backward, and forward collectives replayed by full recompute. */
+  comm: Record<ParallelAxis, AxisComm>;
   /** Matmul FLOPs of one instance per device (forward) and recomputed matmul FLOPs. */
   matmulFlopsForward: number;
   recomputeMatmulFlops: number;
@@ -37,22 +36,16 @@ export interface BlockTimes {
   streams: ResourceStream[];
 }
 
-export interface Groups {
-  tp: Group;
-  cp: Group;
-  dp: Group;
-  /** Device distance between pipeline neighbours. */
-  ppDistance: number;
+export interface AxisComm {
+  forward: number;
+  backward: number;
+  recompute: number;
 }
 
-export function planGroups(plan: Plan): Groups {
-  return {
-    tp: { size: plan.tp, stride: 1 },
-    cp: { size: plan.cp, stride: plan.tp },
-    dp: { size: plan.dp, stride: plan.tp * plan.cp },
-    ppDistance: plan.tp * plan.cp * plan.dp,
-  };
-}
+export { planGroups, type Groups } from '../../planner/axes.js';
+
+const noComm = (): Record<ParallelAxis, AxisComm> => Object.fromEntries(PARALLEL_AXES.map((a) => [a, { forward: 0, backward: 0, recompute: 0 }])) as Record<ParallelAxis, AxisComm>;
+const REPLAYED = new Set(AXES.filter((a) => a.recomputeRepeatsForward).map((a) => a.axis));
 
 /** Bytes per parameter a streamed block moves per micro-batch: bf16 weights in for forward; for
  * backward, weights in again plus the fp32 gradient accumulator read and written. */
@@ -64,7 +57,7 @@ const STREAM_BACKWARD_BYTES_PER_PARAM = 2 + 4 + 4;
 export function blockStreams(block: Block, plan: Plan, spec: SystemSpec, inputBytesPerSample: number, spillFraction = 0): ResourceStream[] {
   const d = spec.device;
   const streams: ResourceStream[] = [];
-  if (plan.memoryMode === 'hbm-streaming') {
+  if (MEMORY_MODE_MODELS[plan.memoryMode].streamsWeights) {
     const params = blockParamsPerDevice(block.ops, plan) / (plan.zeroStage >= 3 ? plan.dp : 1);
     // Spilled activations: written out in forward, read back for backward.
     const spilled = spillFraction * blockActivationBytes(block.ops, plan, block.placement === 'repeated');
@@ -88,11 +81,9 @@ export function withStreams(computeSeconds: number, streams: ResourceStream[], d
 
 export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: SystemSpec, groups: Groups, inputBytesPerSample = 0, spillFraction = 0): BlockTimes {
   const b = plan.microBatch;
-  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, tpForward: 0, tpBackward: 0, tpRecompute: 0, cp: 0, matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: blockStreams(block, plan, spec, inputBytesPerSample, spillFraction) };
+  const t: BlockTimes = { forward: 0, backward: 0, recompute: 0, comm: noComm(), matmulFlopsForward: 0, recomputeMatmulFlops: 0, streams: blockStreams(block, plan, spec, inputBytesPerSample, spillFraction) };
   const recomputeAll = block.placement === 'repeated' && plan.recompute === 'full';
   const recomputeSelective = block.placement === 'repeated' && plan.recompute === 'selective';
-  // Under sequence parallelism an all-reduce becomes reduce-scatter + all-gather: same bytes on a ring.
-  const tpCollective = (bytes: number) => collectiveSeconds(spec, 'all-reduce', (bytes * b) / plan.cp, groups.tp);
   for (const o of block.ops) {
     let fwd: number;
     let bwd: number;
@@ -117,20 +108,16 @@ export function blockTimes(block: Block, plan: Plan, rates: DeviceRates, spec: S
     t.forward += fwd;
     t.backward += bwd;
     if (recomputeAll || (recomputeSelective && o.selectiveRecompute)) t.recompute += fwd;
-    const tpF = o.tpAllReduceBytesForward > 0 ? tpCollective(o.tpAllReduceBytesForward) : 0;
-    const tpB = o.tpAllReduceBytesBackward > 0 ? tpCollective(o.tpAllReduceBytesBackward) : 0;
-    t.tpForward += tpF;
-    t.tpBackward += tpB;
+    for (const c of o.comm) {
+      const bytes = c.shardedBy.reduce((x, a) => x / axisDegree(plan, a), c.bytesPerSample * b);
+      const seconds = collectiveSeconds(spec, c.collective, bytes, groups.axes[c.axis]);
+      t.comm[c.axis][c.pass] += seconds;
+      if (c.pass === 'forward' && recomputeAll && REPLAYED.has(c.axis)) t.comm[c.axis].recompute += seconds;
+    }
     // Sequence parallelism keeps only this rank's shard of a column-parallel matmul's input, so
     // backward all-gathers it again to form the weight gradient (Korthikanti et al. 2022, §4.2.2).
     if (plan.sequenceParallel && plan.tp > 1 && o.matmul && o.savedActivationSplit === 'sequence') {
-      t.tpBackward += collectiveSeconds(spec, 'all-gather', (o.savedActivationBytes * b) / plan.cp, groups.tp);
-    }
-    if (recomputeAll) t.tpRecompute += tpF;
-    if (o.cpExchangeBytesForward > 0 && plan.cp > 1) {
-      // K/V all-gather in forward, gradient reduce-scatter in backward (ring attention moves the same bytes).
-      const kv = (o.cpExchangeBytesForward * b) / plan.tp;
-      t.cp += collectiveSeconds(spec, 'all-gather', kv, groups.cp) + collectiveSeconds(spec, 'reduce-scatter', kv, groups.cp);
+      t.comm.tensor.backward += collectiveSeconds(spec, 'all-gather', (o.savedActivationBytes * b) / plan.cp, groups.axes.tensor);
     }
   }
   return t;

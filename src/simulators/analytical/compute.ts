@@ -1,6 +1,7 @@
 // Per-op device time: a roofline between the matmul rate (best-shape efficiency × shape factor)
 // and streaming memory bandwidth, plus a fixed per-kernel overhead.
 import type { DeviceSpec, MemoryMode, Precision } from '../../specs/schema.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import type { MatmulShape } from '../../workloads/graph.js';
 import type { Efficiency } from './efficiency.js';
 
@@ -27,7 +28,9 @@ export function deviceRates(device: DeviceSpec, precision: Precision, eff: Effic
   const best = device.matmulEfficiencyMax[precision] ?? 0;
   const offChip = device.memoryBandwidthGBps * 1e9 * device.memoryEfficiency;
   const onChip = (device.onChipBandwidthGBps ?? device.memoryBandwidthGBps) * 1e9 * device.memoryEfficiency;
-  const working = mode === 'device' ? offChip : onChip;
+  const memory = { 'off-chip': offChip, 'on-chip': onChip };
+  const model = MEMORY_MODE_MODELS[mode];
+  const working = memory[model.workingMemory];
   return {
     matmulFlops: peak * 1e12 * best * eff.matmulFrameworkFactor,
     elementwiseBytes: working * eff.elementwiseFactor,
@@ -35,7 +38,7 @@ export function deviceRates(device: DeviceSpec, precision: Precision, eff: Effic
     overheadS: eff.kernelOverheadUs * 1e-6,
     halfDim: eff.matmulHalfDim,
     operandBytes: precision === 'fp8' ? 1 : 2,
-    optimizerBytes: mode === 'sram-resident' ? onChip : offChip,
+    optimizerBytes: memory[model.optimizerMemory],
   };
 }
 

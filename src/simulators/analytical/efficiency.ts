@@ -13,7 +13,9 @@ export const EfficiencySchema = z
     matmulFrameworkFactor: z.number().gt(0).lte(1),
     /** Fraction of achievable streaming bandwidth that elementwise/normalization kernels reach. */
     elementwiseFactor: z.number().gt(0).lte(1),
-    /** Device-memory bytes touched per parameter by the optimizer step (Adam, mixed precision). */
+    /** Device-memory traffic per parameter of one optimizer step (Adam, mixed precision: read and
+     * write master weights and moments, read gradients, write weights), which sets its time.
+     * Not the state it keeps (memory-settings.json, optimizerStateBytesPerParam = 12). */
     optimizerBytesPerParam: z.number().nonnegative(),
     /** Fraction of a gradient reduction that stays exposed even when overlapped (last bucket). */
     gradReduceTailFraction: z.number().min(0).max(1),

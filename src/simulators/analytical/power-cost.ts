@@ -1,13 +1,11 @@
 // Power from component figures and utilization; energy per step; cost from the price sheet
 // (amortized capital + energy when owned, node-hour rate when rented).
-import type { PriceSheet } from '../../specs/prices.js';
+import { amortizedCapexUsdPerSecond, systemPrice, type PriceSheet } from '../../specs/prices.js';
 import type { SystemInstance } from '../../specs/schema.js';
 import type { CostReport, FootprintReport, PowerReport, RunReport } from '../report.js';
 
 /** How much training a run is: exactly one of tokens, samples or steps. */
 export type TrainingAmount = { tokens: number } | { samples: number } | { steps: number };
-
-const SECONDS_PER_YEAR = 365.25 * 24 * 3600;
 
 export interface PowerCostInput {
   sys: SystemInstance;
@@ -33,13 +31,14 @@ export function powerAndCost({ sys, prices, stepSeconds, utilization, samplesPer
   const facilityPowerW = itPowerW * prices.pue;
   const energyPerStepJ = facilityPowerW * stepSeconds;
 
-  const price = prices.systems[spec.priceKey ?? spec.name];
+  const price = systemPrice(prices, spec);
   const energyUsdPerSecond = (facilityPowerW / 1000 / 3600) * prices.energyUsdPerKWh;
-  const ownedUsdPerSecond = price ? (price.capexUsdPerNode * nodes) / (prices.amortizationYears * SECONDS_PER_YEAR) + energyUsdPerSecond : energyUsdPerSecond;
+  const ownedUsdPerSecond = price ? amortizedCapexUsdPerSecond(price, nodes, prices) + energyUsdPerSecond : energyUsdPerSecond;
   const useCloud = prices.costBasis === 'cloud' && price?.cloudUsdPerNodeHour !== undefined;
   const usdPerSecond = useCloud ? (price!.cloudUsdPerNodeHour! * nodes) / 3600 : ownedUsdPerSecond;
   const cost: CostReport = {
     basis: useCloud ? 'cloud' : 'owned',
+    systemPriced: price !== undefined,
     costPerStepUsd: usdPerSecond * stepSeconds,
     costPerHourUsd: usdPerSecond * 3600,
     costPerMillionUnitsUsd: (usdPerSecond * stepSeconds * 1e6) / unitsPerStep,

@@ -1,10 +1,12 @@
 // Analytical step-time model: per-block times → per-stage micro-batch times → 1F1B (interleaved)
 // pipeline → data-parallel gradient reduction and optimizer. Returns a StepReport.
 import type { SystemInstance } from '../../specs/schema.js';
-import { modelFlopsPerSample, type WorkloadGraph } from '../../workloads/graph.js';
-import { blockParamsPerDevice, peakMemory, stageMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
-import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
+import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
+import { axisBreakdown, perAxis } from '../axis-breakdown.js';
+import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import type { PriceSheet } from '../../specs/prices.js';
 import type { StepBreakdown, StepReport } from '../report.js';
 import { blockTimes, planGroups, withStreams, type BlockTimes } from './block-times.js';
@@ -17,10 +19,6 @@ import { assembleStepReport } from '../assemble-report.js';
 const STREAM_WHY: Record<string, string> = {
   'offchip-memory': 'weights streamed from off-chip memory arrive slower than the layer computes',
   'host-feed': 'hosts deliver input data slower than the first stage consumes it',
-};
-const MODE_WHY: Record<string, string> = {
-  'sram-resident': 'weights, optimizer state and activations all live in on-chip SRAM; nothing is streamed',
-  'hbm-streaming': 'state lives in off-chip memory and each layer\'s weights stream in per micro-batch; activations stay on chip',
 };
 
 export interface AnalyticalOptions {
@@ -35,8 +33,8 @@ interface StageTimes {
   perMicroBatch: number;
   compute: number;
   recompute: number;
-  tp: number;
-  cp: number;
+  /** Exposed communication per op-communication axis (tensor, context, …). */
+  comm: Record<ParallelAxis, number>;
   pp: number;
   /** Backward compute of one micro-batch: the window a gradient reduction can hide behind. */
   backwardWindow: number;
@@ -56,9 +54,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const m = microBatchesPerStep(plan);
   const v = plan.virtualStages;
 
-  const memStages = stageMemory(g, plan, sys, stages, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
-  // Share of activations spilled to off-chip memory on the worst stage (hbm-streaming only).
-  const spillFraction = Math.max(0, ...memStages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
   const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0, spillFraction));
   const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
   // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
@@ -67,7 +63,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
 
   const stageTimes: StageTimes[] = stages.map((blocks) => {
-    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, tp: 0, cp: 0, pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
+    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, comm: perAxis(() => 0), pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
     for (const [bi, count] of blocks) {
       const t = perBlock[bi]!;
       s.compute += count * (t.forward + t.backward);
@@ -80,14 +76,13 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
         }
       }
       s.recompute += count * t.recompute;
-      s.tp += count * (t.tpForward + t.tpBackward + t.tpRecompute);
-      s.cp += count * t.cp;
+      for (const a of PARALLEL_AXES) s.comm[a] += count * (t.comm[a].forward + t.comm[a].backward + t.comm[a].recompute);
       s.backwardWindow += count * (t.backward + t.recompute);
       s.paramsPerDevice += count * blockParams[bi]!;
       s.matmulFlops += count * 3 * t.matmulFlopsForward;
       s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
     }
-    s.perMicroBatch = s.compute + s.recompute + s.tp + s.cp + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
+    s.perMicroBatch = s.compute + s.recompute + PARALLEL_AXES.reduce((x, a) => x + s.comm[a], 0) + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
     return s;
   });
 
@@ -99,7 +94,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const bubbleSeconds = pipelineSeconds - m * critical.perMicroBatch;
 
   // Data-parallel gradient reduction (all-reduce, or reduce-scatter + param all-gather with ZeRO ≥ 1/2).
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  const gradBytes = gradientBytesPerParam(plan);
   let dpExposed = 0;
   for (const s of stageTimes) {
     const grads = s.paramsPerDevice * gradBytes;
@@ -108,11 +103,11 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
       : collectiveSeconds(spec, 'all-reduce', grads, groups.dp);
     // ZeRO-1/2 gather the updated parameters once after the optimizer; ZeRO-3 gathers them at
     // every use instead (below), never as a whole.
-    if (plan.zeroStage === 1 || plan.zeroStage === 2) comm += collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
+    if (plan.zeroStage === 1 || plan.zeroStage === 2) comm += collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * WEIGHT_BYTES_PER_PARAM, groups.dp);
     if (plan.zeroStage >= 3) {
       // FSDP gathers parameters again for forward and backward of every micro-batch, prefetched
       // behind compute; only what compute cannot hide is exposed.
-      const gather = collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * 2, groups.dp);
+      const gather = collectiveSeconds(spec, 'all-gather', s.paramsPerDevice * WEIGHT_BYTES_PER_PARAM, groups.dp);
       comm += m * Math.max(0, 2 * gather - s.compute);
     }
     const exposed = plan.overlapGradReduce ? Math.max(eff.gradReduceTailFraction * comm, comm - s.backwardWindow) : comm;
@@ -133,8 +128,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   const breakdown: StepBreakdown = {
     computeSeconds: m * critical.compute,
     recomputeSeconds: m * critical.recompute,
-    tensorParallelCommSeconds: m * critical.tp,
-    contextParallelCommSeconds: m * critical.cp,
+    ...axisBreakdown((a) => m * critical.comm[a]),
     pipelineCommSeconds: m * critical.pp,
     streamStallSeconds: m * [...critical.stalls.values()].reduce((a, b) => a + b, 0),
     dataParallelCommSeconds: dpExposed,
@@ -142,21 +136,15 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     optimizerSeconds,
   };
 
-  const mem = peakMemory(memStages);
-  const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  // Recomputed FLOPs are per device: every rank of every stage (tp·cp·dp of them) redoes its share.
-  const hwFlopsPerStep = modelFlopsPerStep + stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0) * m * plan.dp * plan.tp * plan.cp;
   const notes: string[] = [];
-  if (!mem.fits) {
-    notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
-  }
   const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
   notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
   for (const [resource, seconds] of critical.stalls) {
     if ((m * seconds) / stepTimeSeconds < 0.01) continue;
     notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
   }
-  if (plan.memoryMode !== 'device') notes.push(`memory mode ${plan.memoryMode}: ${MODE_WHY[plan.memoryMode]}`);
+  const modeWhy = MEMORY_MODE_MODELS[plan.memoryMode].why;
+  if (modeWhy) notes.push(`memory mode ${plan.memoryMode}: ${modeWhy}`);
   if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
   if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
 
@@ -169,8 +157,7 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     stepTimeSeconds,
     breakdown,
     memory: mem,
-    modelFlopsPerStep,
-    hardwareFlopsPerStep: hwFlopsPerStep,
+    recomputeFlopsPerMicroBatch: stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0),
     notes,
   });
 }

@@ -11,22 +11,51 @@
 // collective phase and pipeline send holds a link, where it contends with the device's other
 // traffic. Docs: docs/event-simulator.md.
 import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
-import type { WorkloadGraph } from '../../workloads/graph.js';
+import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
+import { perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice } from '../../planner/memory.js';
-import { microBatchesPerStep, type Plan } from '../../planner/plan.js';
+import { gradientBytesPerParam, microBatchesPerStep, WEIGHT_BYTES_PER_PARAM, type Plan } from '../../planner/plan.js';
 import { partitionStages } from '../../planner/stages.js';
-import { blockTimes, planGroups, type BlockTimes } from '../analytical/block-times.js';
-import { collectiveRoute, collectiveSeconds, membersPerTier, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
-import { deviceRates } from '../analytical/compute.js';
+import { blockTimes, planGroups, type BlockTimes, type Groups } from '../analytical/block-times.js';
+import { collectiveRoute, hierarchyPhases, p2pSeconds, type CollectiveKind, type Group } from '../analytical/collectives.js';
+import { deviceRates, type DeviceRates } from '../analytical/compute.js';
 import type { Efficiency } from '../analytical/efficiency.js';
-import { EventSimulation, type Resource, type Task } from './engine.js';
+import { EventSimulation, type Resource, type Task, type TaskOptions } from './engine.js';
+
+/** Every kind of task the step schedule creates; the breakdown reads these, never task names.
+ * Link and port holds of a task carry its category plus " transfer" (TransferCategory). */
+export const TASK_CATEGORIES = ['forward', 'backward', 'recompute', 'p2p', 'optimizer', 'dp', 'zero gather', 'param gather', 'embedding grads', 'stream'] as const;
+export type TaskCategory = (typeof TASK_CATEGORIES)[number];
+export type TransferCategory = `${'p2p' | 'dp' | 'zero gather' | 'param gather' | 'embedding grads'} transfer`;
+
+/** Where idle time on a compute stream goes when the task it waited for is of this category:
+ * data-parallel traffic (reductions, parameter gathers) or the pipeline (upstream stages). */
+export const IDLE_TIME_OF: Record<TaskCategory, 'dataParallelCommSeconds' | 'bubbleSeconds'> = {
+  forward: 'bubbleSeconds',
+  backward: 'bubbleSeconds',
+  recompute: 'bubbleSeconds',
+  p2p: 'bubbleSeconds',
+  optimizer: 'bubbleSeconds',
+  stream: 'bubbleSeconds',
+  dp: 'dataParallelCommSeconds',
+  'zero gather': 'dataParallelCommSeconds',
+  'param gather': 'dataParallelCommSeconds',
+  'embedding grads': 'dataParallelCommSeconds',
+};
+
+const CATEGORY_SET: ReadonlySet<string> = new Set(TASK_CATEGORIES);
+/** The schedule's category of a task it created (a task from elsewhere is a programming error). */
+export function categoryOf(t: Task): TaskCategory {
+  if (!CATEGORY_SET.has(t.category)) throw new Error(`task "${t.name}" has category "${t.category}", not one of the schedule's`);
+  return t.category as TaskCategory;
+}
 
 /** Own work of a compute-stream task by what it is spent on (sums to the task's work). */
 export interface WorkParts {
   compute: number;
   recompute: number;
-  tp: number;
-  cp: number;
+  /** Communication per op-communication axis (tensor, context, …). */
+  comm: Record<ParallelAxis, number>;
 }
 
 export interface StageResources {
@@ -45,6 +74,8 @@ export interface StepSchedule {
   /** Split of every forward/backward/recompute task's work (others are sends, DP, optimizer). */
   parts: Map<Task, WorkParts>;
   microBatches: number;
+  /** The pipeline stage every resource belongs to (one representative device per stage). */
+  resourceStage: Map<Resource, number>;
   /** Per stage: matmul FLOPs one device recomputes per micro-batch (for HFU). */
   recomputeMatmulFlops: number[];
 }
@@ -107,22 +138,7 @@ export function collectivePhases(spec: SystemSpec, kind: CollectiveKind, bytes: 
   if (g.size <= 1 || bytes <= 0) return [];
   const route = collectiveRoute(spec, kind, bytes, g);
   if (route.via !== 'hierarchy') return [{ tier: spec.tiers.findIndex((t) => t.name === route.via), seconds: route.seconds }];
-  const hierarchy = spec.tiers.filter((t) => !t.bypass);
-  const members = membersPerTier(spec, g);
-  const phases: { tier: number; seconds: number }[] = [];
-  let shard = bytes;
-  let inner = 1;
-  hierarchy.forEach((tier, i) => {
-    const n = members[i]! / inner;
-    if (n > 1) {
-      // The same tier alone, spanning the n members this phase combines.
-      const alone: SystemSpec = { ...spec, tiers: [{ ...tier, domainDevices: undefined }] };
-      phases.push({ tier: spec.tiers.indexOf(tier), seconds: collectiveSeconds(alone, kind, shard, { size: n, stride: 1 }) });
-      if (kind !== 'all-to-all') shard /= n;
-    }
-    inner = members[i]!;
-  });
-  return phases;
+  return hierarchyPhases(spec, kind, bytes, g).map(({ tier, seconds }) => ({ tier, seconds }));
 }
 
 /** The tier a point-to-point send between devices `distance` apart uses (as p2pSeconds picks it). */
@@ -147,22 +163,22 @@ interface Segment {
   streams: Map<string, StreamWork>;
 }
 
-const sum = (p: WorkParts) => p.compute + p.recompute + p.tp + p.cp;
-const scaled = (p: WorkParts, f: number): WorkParts => ({ compute: p.compute * f, recompute: p.recompute * f, tp: p.tp * f, cp: p.cp * f });
+const sum = (p: WorkParts) => PARALLEL_AXES.reduce((x, a) => x + p.comm[a], p.compute + p.recompute);
+const scaled = (p: WorkParts, f: number): WorkParts => ({ compute: p.compute * f, recompute: p.recompute * f, comm: perAxis((a) => p.comm[a] * f) });
+const noWork = (): WorkParts => ({ compute: 0, recompute: 0, comm: perAxis(() => 0) });
 
 function segmentOf(units: [number, number][], perBlock: BlockTimes[], params: number[]): Segment {
-  const seg: Segment = { forward: { compute: 0, recompute: 0, tp: 0, cp: 0 }, backward: { compute: 0, recompute: 0, tp: 0, cp: 0 }, recompute: { compute: 0, recompute: 0, tp: 0, cp: 0 }, params: 0, streams: new Map() };
+  const seg: Segment = { forward: noWork(), backward: noWork(), recompute: noWork(), params: 0, streams: new Map() };
   for (const [bi, n] of units) {
     const t = perBlock[bi]!;
     seg.forward.compute += n * t.forward;
-    seg.forward.tp += n * t.tpForward;
-    // CP: K/V all-gather in forward, gradient reduce-scatter in backward (equal bytes).
-    seg.forward.cp += (n * t.cp) / 2;
     seg.backward.compute += n * t.backward;
-    seg.backward.tp += n * t.tpBackward;
-    seg.backward.cp += (n * t.cp) / 2;
     seg.recompute.recompute += n * t.recompute;
-    seg.recompute.tp += n * t.tpRecompute;
+    for (const a of PARALLEL_AXES) {
+      seg.forward.comm[a] += n * t.comm[a].forward;
+      seg.backward.comm[a] += n * t.comm[a].backward;
+      seg.recompute.comm[a] += n * t.comm[a].recompute;
+    }
     seg.params += n * params[bi]!;
     for (const s of t.streams) {
       const w = seg.streams.get(s.resource) ?? { bytesPerSecond: s.bytesPerSecond, forward: 0, backward: 0 };
@@ -197,6 +213,42 @@ function segmentsOf(units: [number, number][], count: number, perBlock: BlockTim
 }
 
 export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: ScheduleOptions): StepSchedule {
+  const ctx = scheduleContext(g, plan, sys, opts);
+  const dp = dataParallelBuilder(ctx);
+  const { lastCompute } = buildPipeline(ctx, dp);
+  buildOptimizer(ctx, dp, lastCompute);
+  // Recomputed matmul FLOPs per micro-batch on each stage's device (for HFU).
+  const recomputeMatmulFlops = ctx.stageBlocks.map((blocks) => [...blocks].reduce((a, [bi, n]) => a + n * ctx.perBlock[bi]!.recomputeMatmulFlops, 0));
+  return { sim: ctx.sim, stages: ctx.stages, parts: ctx.parts, microBatches: ctx.m, resourceStage: ctx.resourceStage, recomputeMatmulFlops };
+}
+
+/** What the pipeline, data-parallel and optimizer builders share: the step's shape, the
+ * simulation with one set of resources per stage, and typed task creation. */
+interface ScheduleContext {
+  g: WorkloadGraph;
+  plan: Plan;
+  spec: SystemSpec;
+  eff: Efficiency;
+  rates: DeviceRates;
+  groups: Groups;
+  pp: number;
+  v: number;
+  m: number;
+  stageBlocks: Map<number, number>[];
+  perBlock: BlockTimes[];
+  /** Per stage, per local chunk: its segments. */
+  chunks: Segment[][][];
+  sim: EventSimulation;
+  parts: Map<Task, WorkParts>;
+  stages: StageResources[];
+  resourceStage: Map<Resource, number>;
+  task: (r: Resource, work: number, o: TaskOptions & { category: TaskCategory }) => Task;
+  alongside: (t: Task, r: Resource, amount: number, o: TaskOptions & { category: TransferCategory | 'stream' }) => Task;
+  sharedResource: (stage: number, name: string, bandwidth: number) => Resource;
+  tierLink: (stage: number, tier: number) => Resource;
+}
+
+function scheduleContext(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: ScheduleOptions): ScheduleContext {
   const eff = opts.efficiency;
   const spec = sys.spec;
   const rates = deviceRates(spec.device, plan.precision, eff, plan.memoryMode);
@@ -211,31 +263,58 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   const chunks = stageBlocks.map((blocks, s) => chunkUnits(g, blocks, s, pp, v).map((u) => segmentsOf(u, segsPerChunk, perBlock, blockParams)));
 
   const sim = new EventSimulation();
+  // Typed task creation: every category is a TaskCategory, every link hold a TransferCategory.
+  const task = (r: Resource, work: number, o: TaskOptions & { category: TaskCategory }) => sim.task(r, work, o);
+  const alongside = (t: Task, r: Resource, amount: number, o: TaskOptions & { category: TransferCategory | 'stream' }) => sim.alongside(t, r, amount, o);
   const parts = new Map<Task, WorkParts>();
   const stages: StageResources[] = [];
   const shared = new Map<string, Resource>();
+  const resourceStage = new Map<Resource, number>();
   const sharedResource = (stage: number, name: string, bandwidth: number) => {
     const key = `${stage}\u0000${name}`;
     let r = shared.get(key);
-    if (!r) shared.set(key, (r = sim.sharedResource(name, `stage ${stage}`, bandwidth)));
+    if (!r) {
+      shared.set(key, (r = sim.sharedResource(name, `stage ${stage}`, bandwidth)));
+      resourceStage.set(r, stage);
+    }
     return r;
   };
   const tierLink = (stage: number, tier: number) => sharedResource(stage, spec.tiers[tier]!.name, spec.tiers[tier]!.bandwidthGBpsPerDirection * 1e9);
   for (let s = 0; s < pp; s++) {
     const group = `stage ${s}`;
     stages.push({ stage: s, compute: sim.serialResource('compute', group), comm: sim.serialResource('dp reduce', group), ...(plan.zeroStage >= 1 ? { gather: sim.serialResource('dp gather', group) } : {}) });
+    for (const r of [stages[s]!.compute, stages[s]!.comm, stages[s]!.gather]) if (r) resourceStage.set(r, s);
   }
 
+  return { g, plan, spec, eff, rates, groups, pp, v, m, stageBlocks, perBlock, chunks, sim, parts, stages, resourceStage, task, alongside, sharedResource, tierLink };
+}
+
+/** The data-parallel side of the step: per-stage gradient reductions and parameter gathers as
+ * per-tier phases, bucketed, on the stage's DP streams. */
+interface DataParallelBuilder {
+  gradBytes: number;
+  stageParams: number[];
+  reducePhases: { tier: number; seconds: number }[][];
+  gatherPhases: { tier: number; seconds: number }[][];
+  /** Gradient buckets per local chunk (each reduced as soon as its backward piece is done). */
+  piecesPerChunk: number;
+  /** Per stage, the last reduction task (the optimizer waits for it). */
+  lastComm: (Task | undefined)[];
+  commTasks: (s: number, kind: 'reduce' | 'gather', phases: { tier: number; seconds: number }[], scale: number, name: string, category: 'dp' | 'zero gather' | 'param gather', deps: Task[], args: Record<string, string | number>) => Task | undefined;
+}
+
+function dataParallelBuilder(ctx: ScheduleContext): DataParallelBuilder {
+  const { plan, spec, eff, groups, pp, v, chunks, stages, task, alongside, tierLink } = ctx;
   /** Tasks on one of the stage's DP streams, each holding one tier link per phase, in order;
    * returns the last (undefined when there is nothing to move). */
   const lastComm: (Task | undefined)[] = Array.from({ length: pp }, () => undefined);
-  const commTasks = (s: number, kind: 'reduce' | 'gather', phases: { tier: number; seconds: number }[], scale: number, name: string, category: string, deps: Task[], args: Record<string, string | number>): Task | undefined => {
+  const commTasks = (s: number, kind: 'reduce' | 'gather', phases: { tier: number; seconds: number }[], scale: number, name: string, category: 'dp' | 'zero gather' | 'param gather', deps: Task[], args: Record<string, string | number>): Task | undefined => {
     const streamOf = kind === 'reduce' ? stages[s]!.comm : stages[s]!.gather!;
     let last: Task | undefined;
     for (const ph of phases) {
-      const t = sim.task(streamOf, 0, { name, category, deps: last ? [] : deps, args: { ...args, tier: spec.tiers[ph.tier]!.name } });
+      const t = task(streamOf, 0, { name, category, deps: last ? [] : deps, args: { ...args, tier: spec.tiers[ph.tier]!.name } });
       const link = tierLink(s, ph.tier);
-      sim.alongside(t, link, ph.seconds * scale * link.bandwidth, { name, category: `${category} transfer`, args });
+      alongside(t, link, ph.seconds * scale * link.bandwidth, { name, category: `${category} transfer`, args });
       last = t;
     }
     if (kind === 'reduce' && last) lastComm[s] = last;
@@ -244,13 +323,32 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
 
   // Data-parallel traffic per stage, for the whole stage buffer (as the analytical tier sizes it);
   // each bucket takes its parameter share of it.
-  const gradBytes = plan.gradReduceFp32 ? 4 : 2;
+  const gradBytes = gradientBytesPerParam(plan);
   const stageParams = chunks.map((cs) => cs.flat().reduce((a, seg) => a + seg.params, 0));
   const reducePhases = stageParams.map((p) => collectivePhases(spec, plan.zeroStage >= 1 ? 'reduce-scatter' : 'all-reduce', p * gradBytes, groups.dp));
-  const gatherPhases = stageParams.map((p) => collectivePhases(spec, 'all-gather', p * 2, groups.dp));
+  const gatherPhases = stageParams.map((p) => collectivePhases(spec, 'all-gather', p * WEIGHT_BYTES_PER_PARAM, groups.dp));
   const buckets = eff.gradReduceTailFraction > 0 ? Math.min(64, Math.max(1, Math.round(1 / eff.gradReduceTailFraction))) : 64;
   const piecesPerChunk = Math.ceil(buckets / v);
 
+  return { gradBytes, stageParams, reducePhases, gatherPhases, piecesPerChunk, lastComm, commTasks };
+}
+
+/** Pipeline sends and their cross-stage order, shared by every stage's build. */
+interface PipelineLinks {
+  p2p: number;
+  p2pBytes: number;
+  p2pLinkTier: number;
+  /** By global chunk · m + micro-batch. */
+  sendF: Task[];
+  sendB: Task[];
+  firstF: Task[];
+  firstB: Task[];
+  idx: (j: number, i: number) => number;
+}
+
+/** Every stage's forwards, backwards and sends in schedule order, then the cross-stage dependencies. */
+function buildPipeline(ctx: ScheduleContext, dp: DataParallelBuilder): { lastCompute: Task[] } {
+  const { g, plan, spec, groups, pp, v, m, sim } = ctx;
   // Pipeline sends: activation forward, gradient back, on the sender's link for that distance.
   const boundary = g.blocks.find((b) => b.placement === 'repeated')?.ops[0]?.savedActivationBytes ?? 0;
   const p2pBytes = (boundary * plan.microBatch) / plan.tp / plan.cp;
@@ -260,116 +358,10 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   const sendB: Task[] = [];
   const firstF: Task[] = [];
   const firstB: Task[] = [];
-  const lastCompute: Task[] = [];
   const idx = (j: number, i: number) => j * m + i;
 
-  for (let s = 0; s < pp; s++) {
-    const { compute } = stages[s]!;
-    const order = pipelineOrder(pp, v, m, s);
-    // The position of each chunk's last backward: it produces the chunk's final gradients.
-    const lastBackward = new Set<number>();
-    for (let c = 0; c < v; c++) {
-      let last = -1;
-      order.forEach((o, n) => {
-        if (!o.forward && o.chunk === c) last = n;
-      });
-      lastBackward.add(last);
-    }
-    const stream: Task[] = [];
-    const computeOnly: Task[] = [];
-    const firstForwardDone = new Set<number>();
-    const computeTask = (work: number, p: WorkParts, name: string, category: string, seg: Segment, streamDir: 'forward' | 'backward' | undefined, args: Record<string, string | number>): Task => {
-      const t = sim.task(compute, work, { name, category, args });
-      parts.set(t, p);
-      if (streamDir) {
-        for (const [res, w] of seg.streams) {
-          const r = sharedResource(s, res, w.bytesPerSecond);
-          if (w[streamDir] > 0) sim.alongside(t, r, w[streamDir] * r.bandwidth, { name: `${name} ${res}`, category: 'stream', args });
-        }
-      }
-      stream.push(t);
-      computeOnly.push(t);
-      return t;
-    };
-    // ZeRO-3 gathers a segment's parameters before each use, prefetched one segment ahead: the
-    // gather starts once the segment before the previous one is done (FSDP's forward prefetch).
-    const zero3Gather = (seg: Segment, args: Record<string, string | number>): Task[] => {
-      if (plan.zeroStage < 3 || stageParams[s] === 0) return [];
-      const prefetchAfter = computeOnly[computeOnly.length - 2];
-      const t = commTasks(s, 'gather', gatherPhases[s]!, seg.params / stageParams[s]!, 'ZeRO-3 param gather', 'zero gather', prefetchAfter ? [prefetchAfter] : [], args);
-      return t ? [t] : [];
-    };
-    // ZeRO-1/2 with overlap: the previous step's updated parameters are gathered bucket by bucket
-    // while this step's first forwards run (Megatron's overlapped parameter gather).
-    const paramGather = new Map<Segment, Task>();
-    if (plan.zeroStage >= 1 && plan.zeroStage < 3 && plan.overlapGradReduce && stageParams[s]! > 0) {
-      for (const seg of chunks[s]!.flat()) {
-        const t = commTasks(s, 'gather', gatherPhases[s]!, seg.params / stageParams[s]!, 'param all-gather', 'param gather', [], {});
-        if (t) paramGather.set(seg, t);
-      }
-    }
-
-    order.forEach((o, n) => {
-      const j = o.chunk * pp + s; // global chunk index
-      const segs = chunks[s]![o.chunk]!;
-      const args = { microBatch: o.microBatch, chunk: j };
-      const label = `${o.forward ? 'F' : 'B'} mb${o.microBatch} chunk${j}`;
-      let head: Task | undefined;
-      if (o.forward) {
-        const fresh = !firstForwardDone.has(o.chunk);
-        firstForwardDone.add(o.chunk);
-        for (const seg of segs) {
-          const deps = [...zero3Gather(seg, args), ...(fresh && paramGather.has(seg) ? [paramGather.get(seg)!] : [])];
-          const t = computeTask(sum(seg.forward), seg.forward, label, 'forward', seg, 'forward', args);
-          for (const d of deps) sim.depend(t, d);
-          head ??= t;
-        }
-        firstF[idx(j, o.microBatch)] = head!;
-      } else {
-        const producesGrads = lastBackward.has(n) && plan.overlapGradReduce && plan.dp > 1;
-        for (const seg of [...segs].reverse()) {
-          const deps = zero3Gather(seg, args);
-          // Recompute runs right before the segment's backward; with streams it joins the first
-          // backward task so the stream overlaps both (prefetch), as the analytical tier assumes.
-          const joinRecompute = seg.streams.size > 0;
-          if (!joinRecompute && sum(seg.recompute) > 0) {
-            const r = computeTask(sum(seg.recompute), seg.recompute, `R mb${o.microBatch} chunk${j}`, 'recompute', seg, undefined, args);
-            for (const d of deps.splice(0)) sim.depend(r, d);
-            head ??= r;
-          }
-          const pieces = producesGrads ? Math.ceil(piecesPerChunk / segs.length) : 1;
-          const pieceSeg: Segment = pieces === 1 ? seg : { ...seg, streams: new Map([...seg.streams].map(([k, w]) => [k, { ...w, backward: w.backward / pieces }])) };
-          for (let k = 0; k < pieces; k++) {
-            const p = scaled(seg.backward, 1 / pieces);
-            if (joinRecompute && k === 0) {
-              p.recompute += seg.recompute.recompute;
-              p.tp += seg.recompute.tp;
-            }
-            const t = computeTask(sum(p), p, label, 'backward', pieceSeg, 'backward', args);
-            for (const d of deps.splice(0)) sim.depend(t, d);
-            head ??= t;
-            if (producesGrads && stageParams[s]! > 0) {
-              commTasks(s, 'reduce', reducePhases[s]!, seg.params / pieces / stageParams[s]!, 'gradient reduction', 'dp', [t], { chunk: j });
-            }
-          }
-        }
-        firstB[idx(j, o.microBatch)] = head!;
-      }
-      // Megatron's pipeline sends block the sender's stream until the transfer is done.
-      const sendsTo = o.forward ? j < pp * v - 1 : j > 0;
-      if (pp > 1 && sendsTo) {
-        const send = sim.task(compute, 0, { name: `send ${o.forward ? 'activation' : 'gradient'} mb${o.microBatch} chunk${j}`, category: 'p2p', args });
-        const link = tierLink(s, p2pLinkTier);
-        sim.alongside(send, link, p2p * link.bandwidth, { name: `p2p mb${o.microBatch} chunk${j}`, category: 'p2p transfer', args: { ...args, bytes: p2pBytes } });
-        (o.forward ? sendF : sendB)[idx(j, o.microBatch)] = send;
-        stream.push(send);
-      }
-    });
-    lastCompute[s] = stream[stream.length - 1]!;
-    // Without overlap (Megatron "local" DDP), gradients are reduced after the stage's last backward.
-    if (!(plan.overlapGradReduce) && stageParams[s]! > 0) commTasks(s, 'reduce', reducePhases[s]!, 1, 'gradient reduction', 'dp', [lastCompute[s]!], {});
-  }
-
+  const links: PipelineLinks = { p2p, p2pBytes, p2pLinkTier, sendF, sendB, firstF, firstB, idx };
+  const lastCompute = Array.from({ length: pp }, (_, s) => buildStage(ctx, dp, links, s));
   // Cross-stage dependencies: a forward needs the previous chunk's activation, a backward the
   // next chunk's gradient.
   for (let j = 0; j < pp * v; j++) {
@@ -379,14 +371,134 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
     }
   }
 
+  return { lastCompute };
+}
+
+/** One stage's program (1F1B or interleaved order) on its compute stream, with its gradient
+ * buckets and parameter gathers on the DP streams; returns its last compute-stream task. */
+function buildStage(ctx: ScheduleContext, dp: DataParallelBuilder, links: PipelineLinks, s: number): Task {
+  const { plan, pp, v, m, sim, parts, stages, task, alongside, sharedResource, tierLink, chunks } = ctx;
+  const { stageParams, reducePhases, gatherPhases, piecesPerChunk, commTasks } = dp;
+  const { p2p, p2pBytes, p2pLinkTier, sendF, sendB, firstF, firstB, idx } = links;
+  const { compute } = stages[s]!;
+  const order = pipelineOrder(pp, v, m, s);
+  // The position of each chunk's last backward: it produces the chunk's final gradients.
+  const lastBackward = new Set<number>();
+  for (let c = 0; c < v; c++) {
+    let last = -1;
+    order.forEach((o, n) => {
+      if (!o.forward && o.chunk === c) last = n;
+    });
+    lastBackward.add(last);
+  }
+  const stream: Task[] = [];
+  const computeOnly: Task[] = [];
+  const firstForwardDone = new Set<number>();
+  const computeTask = (work: number, p: WorkParts, name: string, category: 'forward' | 'backward' | 'recompute', seg: Segment, streamDir: 'forward' | 'backward' | undefined, args: Record<string, string | number>): Task => {
+    const t = task(compute, work, { name, category, args });
+    parts.set(t, p);
+    if (streamDir) {
+      for (const [res, w] of seg.streams) {
+        const r = sharedResource(s, res, w.bytesPerSecond);
+        if (w[streamDir] > 0) alongside(t, r, w[streamDir] * r.bandwidth, { name: `${name} ${res}`, category: 'stream', args });
+      }
+    }
+    stream.push(t);
+    computeOnly.push(t);
+    return t;
+  };
+  // ZeRO-3 gathers a segment's parameters before each use, prefetched one segment ahead: the
+  // gather starts once the segment before the previous one is done (FSDP's forward prefetch).
+  const zero3Gather = (seg: Segment, args: Record<string, string | number>): Task[] => {
+    if (plan.zeroStage < 3 || stageParams[s] === 0) return [];
+    const prefetchAfter = computeOnly[computeOnly.length - 2];
+    const t = commTasks(s, 'gather', gatherPhases[s]!, seg.params / stageParams[s]!, 'ZeRO-3 param gather', 'zero gather', prefetchAfter ? [prefetchAfter] : [], args);
+    return t ? [t] : [];
+  };
+  // ZeRO-1/2 with overlap: the previous step's updated parameters are gathered bucket by bucket
+  // while this step's first forwards run (Megatron's overlapped parameter gather).
+  const paramGather = new Map<Segment, Task>();
+  if (plan.zeroStage >= 1 && plan.zeroStage < 3 && plan.overlapGradReduce && stageParams[s]! > 0) {
+    for (const seg of chunks[s]!.flat()) {
+      const t = commTasks(s, 'gather', gatherPhases[s]!, seg.params / stageParams[s]!, 'param all-gather', 'param gather', [], {});
+      if (t) paramGather.set(seg, t);
+    }
+  }
+
+  order.forEach((o, n) => {
+    const j = o.chunk * pp + s; // global chunk index
+    const segs = chunks[s]![o.chunk]!;
+    const args = { microBatch: o.microBatch, chunk: j };
+    const label = `${o.forward ? 'F' : 'B'} mb${o.microBatch} chunk${j}`;
+    let head: Task | undefined;
+    if (o.forward) {
+      const fresh = !firstForwardDone.has(o.chunk);
+      firstForwardDone.add(o.chunk);
+      for (const seg of segs) {
+        const deps = [...zero3Gather(seg, args), ...(fresh && paramGather.has(seg) ? [paramGather.get(seg)!] : [])];
+        const t = computeTask(sum(seg.forward), seg.forward, label, 'forward', seg, 'forward', args);
+        for (const d of deps) sim.depend(t, d);
+        head ??= t;
+      }
+      firstF[idx(j, o.microBatch)] = head!;
+    } else {
+      const producesGrads = lastBackward.has(n) && plan.overlapGradReduce && plan.dp > 1;
+      for (const seg of [...segs].reverse()) {
+        const deps = zero3Gather(seg, args);
+        // Recompute runs right before the segment's backward; with streams it joins the first
+        // backward task so the stream overlaps both (prefetch), as the analytical tier assumes.
+        const joinRecompute = seg.streams.size > 0;
+        if (!joinRecompute && sum(seg.recompute) > 0) {
+          const r = computeTask(sum(seg.recompute), seg.recompute, `R mb${o.microBatch} chunk${j}`, 'recompute', seg, undefined, args);
+          for (const d of deps.splice(0)) sim.depend(r, d);
+          head ??= r;
+        }
+        const pieces = producesGrads ? Math.ceil(piecesPerChunk / segs.length) : 1;
+        const pieceSeg: Segment = pieces === 1 ? seg : { ...seg, streams: new Map([...seg.streams].map(([k, w]) => [k, { ...w, backward: w.backward / pieces }])) };
+        for (let k = 0; k < pieces; k++) {
+          const p = scaled(seg.backward, 1 / pieces);
+          if (joinRecompute && k === 0) {
+            p.recompute += seg.recompute.recompute;
+            for (const a of PARALLEL_AXES) p.comm[a] += seg.recompute.comm[a];
+          }
+          const t = computeTask(sum(p), p, label, 'backward', pieceSeg, 'backward', args);
+          for (const d of deps.splice(0)) sim.depend(t, d);
+          head ??= t;
+          if (producesGrads && stageParams[s]! > 0) {
+            commTasks(s, 'reduce', reducePhases[s]!, seg.params / pieces / stageParams[s]!, 'gradient reduction', 'dp', [t], { chunk: j });
+          }
+        }
+      }
+      firstB[idx(j, o.microBatch)] = head!;
+    }
+    // Megatron's pipeline sends block the sender's stream until the transfer is done.
+    const sendsTo = o.forward ? j < pp * v - 1 : j > 0;
+    if (pp > 1 && sendsTo) {
+      const send = task(compute, 0, { name: `send ${o.forward ? 'activation' : 'gradient'} mb${o.microBatch} chunk${j}`, category: 'p2p', args });
+      const link = tierLink(s, p2pLinkTier);
+      alongside(send, link, p2p * link.bandwidth, { name: `p2p mb${o.microBatch} chunk${j}`, category: 'p2p transfer', args: { ...args, bytes: p2pBytes } });
+      (o.forward ? sendF : sendB)[idx(j, o.microBatch)] = send;
+      stream.push(send);
+    }
+  });
+  const lastCompute = stream[stream.length - 1]!;
+  // Without overlap (Megatron "local" DDP), gradients are reduced after the stage's last backward.
+  if (!(plan.overlapGradReduce) && stageParams[s]! > 0) commTasks(s, 'reduce', reducePhases[s]!, 1, 'gradient reduction', 'dp', [lastCompute], {});
+  return lastCompute;
+}
+
+/** After the backward passes: the tied-embedding gradient all-reduce, then each stage's optimizer step. */
+function buildOptimizer(ctx: ScheduleContext, dp: DataParallelBuilder, lastCompute: Task[]): void {
+  const { g, plan, spec, eff, rates, groups, pp, stages, task, alongside, tierLink } = ctx;
+  const { gradBytes, stageParams, gatherPhases, lastComm, commTasks } = dp;
   // Tied embeddings: the first and last stages all-reduce the shared gradient after their DP reduction.
   const embeddingTasks: Task[] = [];
   if (pp > 1 && g.sharedParams > 0) {
     const distance = groups.ppDistance * (pp - 1);
     const seconds = 2 * p2pSeconds(spec, (g.sharedParams / plan.tp) * gradBytes, distance);
-    const t = sim.task(stages[0]!.comm, 0, { name: 'embedding gradient all-reduce', category: 'embedding grads', deps: [lastComm[pp - 1] ?? lastCompute[pp - 1]!, lastCompute[0]!] });
+    const t = task(stages[0]!.comm, 0, { name: 'embedding gradient all-reduce', category: 'embedding grads', deps: [lastComm[pp - 1] ?? lastCompute[pp - 1]!, lastCompute[0]!] });
     const link = tierLink(0, p2pTier(spec, distance));
-    sim.alongside(t, link, seconds * link.bandwidth, { name: 'embedding gradient all-reduce', category: 'embedding grads transfer' });
+    alongside(t, link, seconds * link.bandwidth, { name: 'embedding gradient all-reduce', category: 'embedding grads transfer' });
     embeddingTasks.push(t);
   }
 
@@ -395,12 +507,8 @@ export function buildStepSchedule(g: WorkloadGraph, plan: Plan, sys: SystemInsta
   for (let s = 0; s < pp; s++) {
     const deps = [lastComm[s] ?? lastCompute[s]!, ...(s === 0 || s === pp - 1 ? embeddingTasks : [])];
     const work = ((stageParams[s]! / shard) * eff.optimizerBytesPerParam) / rates.optimizerBytes;
-    const opt = sim.task(stages[s]!.compute, work, { name: 'optimizer step', category: 'optimizer', deps });
+    const opt = task(stages[s]!.compute, work, { name: 'optimizer step', category: 'optimizer', deps });
     // ZeRO-1/2 without overlap: the updated shards are all-gathered before the next step.
     if (plan.zeroStage >= 1 && plan.zeroStage < 3 && !plan.overlapGradReduce) commTasks(s, 'gather', gatherPhases[s]!, 1, 'param all-gather', 'param gather', [opt], {});
   }
-
-  // Recomputed matmul FLOPs per micro-batch on each stage's device (for HFU).
-  const recomputeMatmulFlops = stageBlocks.map((blocks) => [...blocks].reduce((a, [bi, n]) => a + n * perBlock[bi]!.recomputeMatmulFlops, 0));
-  return { sim, stages, parts, microBatches: m, recomputeMatmulFlops };
 }

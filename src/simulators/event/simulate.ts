@@ -6,16 +6,17 @@
 // reduction or parameter gathers → data-parallel communication).
 import type { SystemInstance } from '../../specs/schema.js';
 import type { PriceSheet } from '../../specs/prices.js';
-import { modelFlopsPerSample, type WorkloadGraph } from '../../workloads/graph.js';
-import { DEFAULT_MEMORY_SETTINGS, peakMemory, stageMemory, type MemoryBreakdown, type MemorySettings } from '../../planner/memory.js';
+import type { WorkloadGraph } from '../../workloads/graph.js';
+import { DEFAULT_MEMORY_SETTINGS, stepMemory, type MemorySettings } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
-import { partitionStages } from '../../planner/stages.js';
+import { AXES } from '../../planner/axes.js';
+import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
 import type { TrainingAmount } from '../analytical/power-cost.js';
 import { assembleStepReport } from '../assemble-report.js';
 import type { StepBreakdown, StepReport } from '../report.js';
 import type { Task } from './engine.js';
-import { buildStepSchedule, type StepSchedule } from './schedule.js';
+import { buildStepSchedule, categoryOf, IDLE_TIME_OF, type StepSchedule } from './schedule.js';
 import { chromeTrace, type ChromeTrace } from './trace.js';
 
 export interface EventOptions {
@@ -35,6 +36,8 @@ export interface EventOptions {
 export interface ResourceUtilization {
   /** "stage 3 / infiniband-hdr" */
   resource: string;
+  /** The resource without its stage: "infiniband-hdr", "compute", "offchip-memory". */
+  name: string;
   stage: number;
   /** A link or memory port shared by concurrent transfers (else a serial stream). */
   shared: boolean;
@@ -53,8 +56,6 @@ export interface EventStepResult {
 
 export const DEFAULT_TRACE_MICRO_BATCHES = 8;
 
-const DATA_PARALLEL_WAITS = new Set(['dp', 'zero gather', 'param gather', 'embedding grads']);
-
 /** The critical stage's timeline, 0 … step end, split into the breakdown's components. */
 function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: number): StepBreakdown {
   const b: StepBreakdown = { computeSeconds: 0, recomputeSeconds: 0, tensorParallelCommSeconds: 0, contextParallelCommSeconds: 0, pipelineCommSeconds: 0, streamStallSeconds: 0, dataParallelCommSeconds: 0, bubbleSeconds: 0, optimizerSeconds: 0 };
@@ -63,10 +64,7 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
   for (const t of sched.sim.tasks) {
     if (t.resource !== compute) continue;
     const gap = t.start - prevEnd;
-    if (gap > 0) {
-      if (t.waitedOn && DATA_PARALLEL_WAITS.has(t.waitedOn.category)) b.dataParallelCommSeconds += gap;
-      else b.bubbleSeconds += gap;
-    }
+    if (gap > 0) b[t.waitedOn ? IDLE_TIME_OF[categoryOf(t.waitedOn)] : 'bubbleSeconds'] += gap;
     // Time the task was held beyond its own work by its streams (float noise below 1 ns ignored).
     const over = t.end - t.start - t.work;
     const held = over > 1e-9 ? over : 0;
@@ -75,11 +73,11 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
       b.computeSeconds += p.compute;
       b.streamStallSeconds += held;
       b.recomputeSeconds += p.recompute;
-      b.tensorParallelCommSeconds += p.tp;
-      b.contextParallelCommSeconds += p.cp;
-    } else if (t.category === 'optimizer') {
+      for (const a of AXES) b[a.breakdownKey] += p.comm[a.axis];
+    } else if (categoryOf(t) === 'optimizer') {
       b.optimizerSeconds += t.work + held;
     } else {
+      // The only other tasks on a compute stream: pipeline sends, which hold it until delivered.
       b.pipelineCommSeconds += t.end - t.start;
     }
     prevEnd = t.end;
@@ -92,7 +90,6 @@ function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: numb
 interface NoteInput {
   breakdown: StepBreakdown;
   stepTimeSeconds: number;
-  mem: MemoryBreakdown;
   plan: Plan;
   spillFraction: number;
   criticalStage: number;
@@ -103,18 +100,14 @@ interface NoteInput {
 function eventNotes(x: NoteInput): string[] {
   const share = (s: number) => `${((s / x.stepTimeSeconds) * 100).toFixed(0)}%`;
   const notes: string[] = [];
-  const mem = x.mem;
-  if (!mem.fits) {
-    notes.push(`does not fit: stage ${mem.stage} needs ${(mem.totalBytes / 1e9).toFixed(1)} GB of ${(mem.capacityBytes / 1e9).toFixed(0)} GB (${(mem.overBytes / 1e9).toFixed(1)} GB over; largest part: ${mem.dominant})`);
-  }
   const largest = Object.entries(x.breakdown).reduce((a, b) => (b[1] > a[1] ? b : a));
   notes.push(`largest share of the step: ${largest[0].replace(/Seconds$/, '')} (${share(largest[1])})`);
   if (x.breakdown.streamStallSeconds / x.stepTimeSeconds >= 0.01) {
-    const streams = x.utilization.filter((u) => u.shared && u.stage === x.criticalStage && !x.tierNames.has(u.resource.replace(/^stage \d+ \/ /, '')));
+    const streams = x.utilization.filter((u) => u.shared && u.stage === x.criticalStage && !x.tierNames.has(u.name));
     const top = streams.reduce<ResourceUtilization | undefined>((a, u) => (!a || u.utilization > a.utilization ? u : a), undefined);
     notes.push(`streams stall compute for ${share(x.breakdown.streamStallSeconds)} of the step${top ? ` (busiest: ${top.resource} at ${share(top.busySeconds)})` : ''}`);
   }
-  if (x.plan.memoryMode !== 'device') notes.push(`memory mode ${x.plan.memoryMode}${x.spillFraction > 0 ? `; ${(x.spillFraction * 100).toFixed(0)}% of activations spill to off-chip memory` : ''}`);
+  if (MEMORY_MODE_MODELS[x.plan.memoryMode].why) notes.push(`memory mode ${x.plan.memoryMode}${x.spillFraction > 0 ? `; ${(x.spillFraction * 100).toFixed(0)}% of activations spill to off-chip memory` : ''}`);
   const links = x.utilization.filter((u) => u.shared);
   const busiest = links.reduce<ResourceUtilization | undefined>((a, u) => (!a || u.utilization > a.utilization ? u : a), undefined);
   notes.push(`event tier: breakdown observed on stage ${x.criticalStage} (its work ends last)${busiest ? `; busiest link or port: ${busiest.resource} at ${(busiest.utilization * 100).toFixed(0)}%` : ''}`);
@@ -123,6 +116,7 @@ function eventNotes(x: NoteInput): string[] {
 
 function stageEnds(sched: StepSchedule): number[] {
   const ends = sched.stages.map(() => 0);
+  // A stage's work is what runs on its own streams (links only carry it).
   const stageOf = new Map(sched.stages.flatMap((s) => [s.compute, s.comm, s.gather].filter((r) => r !== undefined).map((r) => [r, s.stage] as const)));
   for (const t of sched.sim.tasks) {
     const s = stageOf.get(t.resource);
@@ -133,9 +127,7 @@ function stageEnds(sched: StepSchedule): number[] {
 
 export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: EventOptions): EventStepResult {
   const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
-  const memStages = stageMemory(g, plan, sys, partitionStages(g, plan.pp, plan.virtualStages), opts.memory ?? DEFAULT_MEMORY_SETTINGS);
-  // Share of activations spilled to off-chip memory on the worst stage (hbm-streaming), as the analytical tier takes it.
-  const spillFraction = Math.max(0, ...memStages.map((ms) => (ms.activationsBytes > 0 ? ms.spilledActivationBytes / ms.activationsBytes : 0)));
+  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
   const sched = buildStepSchedule(g, plan, sys, { efficiency: eff, spillFraction, ...(opts.segmentBudget ? { segmentBudget: opts.segmentBudget } : {}) });
   const stepTimeSeconds = sched.sim.run();
   const m = sched.microBatches;
@@ -146,18 +138,15 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
 
   const utilization: ResourceUtilization[] = sched.sim.resources.map((r) => ({
     resource: `${r.group} / ${r.name}`,
-    stage: Number(r.group.replace(/^stage /, '')),
+    name: r.name,
+    stage: sched.resourceStage.get(r)!,
     shared: r.kind === 'shared',
     busySeconds: r.busySeconds,
     utilization: Math.min(1, Math.max(0, r.busySeconds / stepTimeSeconds)),
   }));
 
   const spec = sys.spec;
-  const mem = peakMemory(memStages);
-  const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  const hwFlopsPerStep = modelFlopsPerStep + sched.recomputeMatmulFlops.reduce((a, f) => a + f, 0) * m * plan.dp * plan.tp * plan.cp;
-
-  const notes = eventNotes({ breakdown, stepTimeSeconds, mem, plan, spillFraction, criticalStage, utilization, tierNames: new Set(spec.tiers.map((t) => t.name)) });
+  const notes = eventNotes({ breakdown, stepTimeSeconds, plan, spillFraction, criticalStage, utilization, tierNames: new Set(spec.tiers.map((t) => t.name)) });
 
   const report = assembleStepReport({
     g,
@@ -168,8 +157,7 @@ export function simulateStepEvents(g: WorkloadGraph, plan: Plan, sys: SystemInst
     stepTimeSeconds,
     breakdown,
     memory: mem,
-    modelFlopsPerStep,
-    hardwareFlopsPerStep: hwFlopsPerStep,
+    recomputeFlopsPerMicroBatch: sched.recomputeMatmulFlops.reduce((a, f) => a + f, 0),
     notes,
   });
 

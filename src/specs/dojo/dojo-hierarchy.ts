@@ -159,8 +159,8 @@ export interface DojoLevelAggregate {
   powerW: number;
 }
 
-export const DOJO_LEVELS = ['tile', 'tray', 'cabinet', 'exapod'] as const;
-export type DojoLevel = (typeof DOJO_LEVELS)[number];
+import { DOJO_LEVELS, type DojoLevel } from '../schema.js';
+export { DOJO_LEVELS, type DojoLevel };
 
 export interface DojoAggregates {
   node: { peakTflopsBf16: number; peakTflopsFp32: number };

@@ -110,6 +110,7 @@ export function buildDojoSystem(level: DojoLevel, h: DojoHierarchy = defaultDojo
     name: `dojo-${level}`,
     description: DESCRIPTIONS[level] + GENERIC_NOTE,
     family: 'dojo',
+    dojoLevel: level,
     device: {
       name: 'Dojo training tile',
       peakTflops: { bf16: tile.peakTflopsBf16, fp16: tile.peakTflopsBf16, fp8: tile.peakTflopsBf16, fp32: tile.peakTflopsFp32 },
