@@ -3,7 +3,7 @@
 // figures a user reads (plan, step time, MFU/HFU, memory, breakdown, power, cost, notes). The
 // golden file written from these cases pins today's behaviour, so a refactor that changes a
 // number fails test/regression/golden.test.ts instead of passing silently.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -18,13 +18,9 @@ import type { StepReport } from '../../src/simulators/report.js';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const goldenPath = join(repoRoot, 'test', 'regression', 'golden.json');
 
-/** The calibration set: the in-repo copy when present, else the upstream folder beside the clone
- * (or beside the worktree folder). Missing everywhere is an error, never a skipped case. */
+/** The calibration set: the repository's own copy (data/calibration; ../shared is only its upstream). */
 export function calibrationRows(): CalibrationRow[] {
-  const candidates = [join(repoRoot, 'data', 'calibration', 'calibration.json'), join(repoRoot, '..', 'shared', 'calibration', 'calibration.json'), join(repoRoot, '..', '..', 'shared', 'calibration', 'calibration.json')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`calibration.json not found; looked in ${candidates.join(', ')}`);
-  return JSON.parse(readFileSync(found, 'utf8')) as CalibrationRow[];
+  return JSON.parse(readFileSync(join(repoRoot, 'data', 'calibration', 'calibration.json'), 'utf8')) as CalibrationRow[];
 }
 
 export type Tier = 'analytical' | 'event';
