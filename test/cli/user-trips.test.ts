@@ -54,7 +54,7 @@ test('a system without a price: "no price for system X" in simulate and compare,
   assert.equal(c.rows[1]!.note, undefined, 'a priced preset gets no such note');
   const refused = cli('plan', unpriced, '--objective', 'cost');
   assert.equal(refused.status, 2);
-  assert.match(refused.stderr, /--objective: cannot rank by cost: no price for system my-a100-4gpu-cluster/);
+  assert.match(refused.stderr, /prices.systems: no price for system my-a100-4gpu-cluster, so plans cannot be ranked by cost/);
   assert.equal(refused.stdout, '', 'no ranking is printed');
   assert.equal(cli('plan', unpriced, '--objective', 'time', '--top', '1').status, 0);
 });
