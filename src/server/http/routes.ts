@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { InputError, issue } from '../../common/errors.js';
 import { parseOrThrow } from '../../common/zod-issues.js';
-import { usdToMicros } from '../../service/billing/money.js';
+import { decimalUsd, usdToMicros } from '../../service/billing/money.js';
 import { InvoiceRequestSchema, JobSpecSchema, ListJobsQuerySchema, TenantCreateSchema, TenantPatchSchema, TileHealthSchema, UsageQuerySchema } from '../../service/api/job-spec.js';
 import { entryView, eventView, invoiceView, jobView, tenantView, totalsView } from '../../service/api/views.js';
 import type { JobState } from '../../service/scheduler/scheduler.js';
@@ -183,7 +183,7 @@ export const ROUTES: Route[] = [
       const current = d.ledger.periodAt(d.controller.now());
       const period = q.period === undefined ? current : d.ledger.ledger.period(q.period);
       const entries = d.ledger.ledger.entries().filter((e) => e.tenantId === tenant && e.periodStart === period.start);
-      sendJson(res, 200, { tenant, period, currentPeriod: current.index, totals: totalsView(d.ledger.ledger.totals(tenant, period)), spentUsd: (Number(d.ledger.spentMicros(tenant)) / 1e6).toFixed(6), entries: entries.map(entryView) });
+      sendJson(res, 200, { tenant, period, currentPeriod: current.index, totals: totalsView(d.ledger.ledger.totals(tenant, period)), spentUsd: decimalUsd(d.ledger.spentMicros(tenant)), entries: entries.map(entryView) });
     },
   },
   {
