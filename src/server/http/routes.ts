@@ -7,7 +7,7 @@ import { parseOrThrow } from '../../common/zod-issues.js';
 import { decimalUsd, usdToMicros } from '../../service/billing/money.js';
 import { InvoiceRequestSchema, JobSpecSchema, ListJobsQuerySchema, TenantCreateSchema, TenantPatchSchema, TileHealthSchema, UsageQuerySchema } from '../../service/api/job-spec.js';
 import { entryView, eventView, invoiceView, jobView, tenantView, totalsView } from '../../service/api/views.js';
-import type { JobState } from '../../service/scheduler/scheduler.js';
+import { isTerminal, JOB_STATES, type JobState } from '../../service/scheduler/job-states.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
 import type { Ctx, Deps, Route } from './types.js';
@@ -19,8 +19,6 @@ import { streamEvents } from './sse.js';
 
 export type { Ctx, Deps, Route };
 
-
-const JOB_STATES: readonly JobState[] = ['queued', 'admitted', 'placing', 'running', 'preempted', 'recovering', 'succeeded', 'failed', 'cancelled'];
 const scopeOf = (p: Principal | null) => (p?.role === 'admin' ? null : p!.tenantId!);
 const notFound = (what: string) => new HttpProblem(404, 'Not Found', `no ${what}`);
 
@@ -150,7 +148,7 @@ export const ROUTES: Route[] = [
     handle: async ({ res, params, principal }, d) => {
       const job = await d.controller.cancel(scopeOf(principal), params.id!);
       if (!job) throw notFound('such job');
-      sendJson(res, job.state === 'cancelled' || ['succeeded', 'failed'].includes(job.state) ? 200 : 202, jobView(job, d.controller.now()));
+      sendJson(res, isTerminal(job.state) ? 200 : 202, jobView(job, d.controller.now()));
     },
   },
   {
