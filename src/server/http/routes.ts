@@ -116,7 +116,21 @@ export const ROUTES: Route[] = [
         const tooBig = scanYaml(scenario, 'scenario');
         if (tooBig.length) throw new InputError('job', tooBig);
       }
-      const { job, created } = await d.controller.submit(principal!.tenantId!, body, idem);
+      // A client that hangs up while its job is priced frees the engine worker (issue 13.2): the
+      // response closing before it was written aborts the pricing.
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableEnded) gone.abort();
+      });
+      let submitted;
+      try {
+        submitted = await d.controller.submit(principal!.tenantId!, body, idem, gone.signal);
+      } catch (e) {
+        if (!gone.signal.aborted) throw e;
+        res.statusCode = 499; // nginx's "client closed request", for the request log only: nobody reads it
+        return;
+      }
+      const { job, created } = submitted;
       sendJson(res, created ? 201 : 200, jobView(job, d.controller.now()), { location: `/v1/jobs/${job.id}` });
     },
   },
