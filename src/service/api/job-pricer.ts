@@ -64,6 +64,8 @@ export class JobPricer {
     if (signal?.aborted) return Promise.reject(cancelled());
     const key = `${req.devices}|${stableKey(req.training ?? null)}|${stableKey(req.scenario)}`;
     let answer = this.answers.get(key);
+    // A call its last requester just abandoned is on its way to rejecting: start a fresh one.
+    if (answer && this.inFlight.get(answer)?.stop.signal.aborted) answer = undefined;
     if (answer) this.answers.delete(key);
     else {
       const stop = new AbortController();
