@@ -7,7 +7,7 @@
 // a queued call is dropped, a running one terminates its worker.
 import { Worker } from 'node:worker_threads';
 import { InputError, issue } from '../common/errors.js';
-import type { EngineCall, EngineRequest } from '../service/api/job-pricer.js';
+import { cancelled, type EngineCall, type EngineRequest } from '../service/api/job-pricer.js';
 import type { StepReport } from '../simulators/report.js';
 import type { WorkerAnswer } from './engine-worker.js';
 import { HttpProblem } from './http/problem.js';
@@ -42,8 +42,6 @@ interface Slot {
   startedAt: number;
 }
 
-const cancelled = () => new InputError('job', [issue('', 'the evaluation was cancelled')]);
-
 export class EnginePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -58,7 +56,12 @@ export class EnginePool {
   }
 
   /** The pool as the pricer's engine seam. */
-  readonly call: EngineCall = (req) => this.run(req);
+  readonly call: EngineCall = (req, signal) => this.run(req, signal);
+
+  /** Calls waiting for a worker and calls running (both 0 when the pool is idle). */
+  load(): { queued: number; active: number } {
+    return { queued: this.queue.length, active: this.slots.filter((s) => s.task !== null).length };
+  }
 
   /** Runs one evaluation in a worker; rejects with 429 when the tenant's bucket is empty. */
   run(req: EngineRequest, signal?: AbortSignal): Promise<StepReport> {

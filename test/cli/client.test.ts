@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { InputError } from '../../src/common/errors.js';
 import { defaultConfigPath, resolveConfig, type ConfigSources } from '../../src/cli/client/config.js';
 import { ApiClient, ApiError, formatProblem } from '../../src/cli/client/http-client.js';
+import { renderTenant, renderUsage, usdNumber } from '../../src/cli/client/render.js';
 import { SseParser, type SseFrame } from '../../src/cli/client/sse.js';
 import { buildJobSpec } from '../../src/cli/client/submit-spec.js';
 
@@ -288,5 +289,19 @@ describe('submit: flags into a job spec', () => {
       '--plan: only "auto" as a flag; put a plan mapping (tp, pp, …) in a spec file',
     ]);
     assert.deepEqual(issuesOf(() => buildJobSpec({}, { origin: 'job.yaml', doc: ['not', 'a', 'mapping'] })), [': a job spec must be a mapping (name, model, training, resources, …)']);
+  });
+});
+
+describe('money: decimal strings on the wire, "$" only for people', () => {
+  it('reads the API\'s Usd strings and renders them with "$"', () => {
+    assert.equal(usdNumber('250000.000000'), 250_000);
+    assert.equal(usdNumber('-0.500000'), -0.5);
+    // The old "$1,234.5" form (and anything else) is not API money.
+    assert.ok(Number.isNaN(usdNumber('$1,234.500000')));
+    const tenant = { id: 'ten_1', name: 'acme', maxTiles: 60, maxGpus: null, budgetUsd: '250000.000000', weight: 2, maxPriority: 9, createdAt: '2026-01-01T00:00:00.000Z' };
+    assert.match(renderTenant(tenant), /budget +\$250,000\n/);
+    const usage = { tenant: 'ten_1', period: { index: 0, start: 0, end: 2_592_000_000 }, currentPeriod: 0, totals: { amountUsd: '35.550374', byKind: { compute: '35.500000', energy: '0.050374' }, entryCount: 2 }, spentUsd: '1234.567890', entries: [] };
+    const text = renderUsage(usage);
+    for (const shown of ['compute  $35.50', 'energy   $0.05', 'total    $35.55 (2 entries; spent to date $1,235)']) assert.ok(text.includes(shown), `${shown} in:\n${text}`);
   });
 });

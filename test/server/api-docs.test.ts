@@ -18,6 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { Usd } from '../../src/server/http/openapi.js';
 import { ROUTES } from '../../src/server/http/routes.js';
 import { testService, type TestService } from './helpers.js';
 
@@ -216,6 +217,43 @@ function checkReply(status: number, headers: Headers, text: string, want: Expect
   return [...problems, ...matchJson(actual, expected, 'body', vars)];
 }
 
+// ---- money: one representation ----------------------------------------------------------------
+
+const USD = new RegExp(Usd.pattern);
+
+/** Breaches of the Money rule (docs/api.md): no string starts with "$", and every `…Usd` field
+ * holding a value is a `Usd` decimal string (or null for "no limit"), except in a job's echoed `spec`. */
+export function moneyProblems(value: unknown, where = 'body'): string[] {
+  if (typeof value === 'string') return value.startsWith('$') ? [`${where}: ${JSON.stringify(value)} starts with "$"`] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    const at = Array.isArray(value) ? `${where}[${k}]` : `${where}.${k}`;
+    if (k === 'spec' && !Array.isArray(value)) return [];
+    // An object under a `…Usd` key is a schema (the OpenAPI document), not an amount.
+    const own = /Usd$/.test(k) && !Array.isArray(value) && (typeof v === 'number' || (typeof v === 'string' && !USD.test(v))) ? [`${at}: ${JSON.stringify(v)} is not a Usd decimal string (${Usd.pattern})`] : [];
+    return [...own, ...moneyProblems(v, at)];
+  });
+}
+
+/** The JSON documents of a reply: the body, or each `data:` line of an event stream. */
+function replyDocuments(text: string): unknown[] {
+  try {
+    return [JSON.parse(text)];
+  } catch {
+    return text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  }
+}
+
+describe('the Money rule checker', () => {
+  it('flags "$" strings and non-decimal …Usd fields anywhere, but not the echoed spec', () => {
+    assert.deepEqual(moneyProblems({ a: [{ b: '$1.00' }] }), ['body.a[0].b: "$1.00" starts with "$"']);
+    assert.equal(moneyProblems({ billUsd: 35.55 }).length, 1, 'a JSON number');
+    assert.equal(moneyProblems({ x: { amountUsd: '1,234.500000' } }).length, 1, 'a thousands separator');
+    assert.equal(moneyProblems({ amountUsd: '1.5' }).length, 1, 'fewer than six decimals');
+    assert.deepEqual(moneyProblems({ amountUsd: '-1234.500000', budgetUsd: null, spec: { maxBudgetUsd: 5000 }, note: 'costs $5' }), []);
+  });
+});
+
 // ---- the page as a list of steps -------------------------------------------------------------
 
 type Step = { kind: 'http'; name: string; command: string; reply: Expected } | { kind: 'file'; name: string; text: string } | { kind: 'cli'; name: string; line: string };
@@ -285,7 +323,10 @@ describe('docs/api.md: every curl and CLI example against a real server', () => 
         delete env.OPENDOJO_CONFIG;
         const r = await runCli(words.slice(1), t.dir, env);
         assert.equal(r.code, want, `exit ${r.code}, expected ${want}\n${r.stderr}\n${r.stdout.slice(0, 2000)}`);
-        if (words.includes('--json')) assert.doesNotThrow(() => JSON.parse(r.stdout), 'stdout is one JSON document');
+        if (words.includes('--json')) {
+          assert.doesNotThrow(() => JSON.parse(r.stdout), 'stdout is one JSON document');
+          assert.deepEqual(moneyProblems(JSON.parse(r.stdout), 'stdout'), [], 'the Money rule (docs/api.md)');
+        }
         return;
       }
       const req = parseCurl(shellWords(step.command, vars).words);
@@ -294,6 +335,8 @@ describe('docs/api.md: every curl and CLI example against a real server', () => 
       const trial = { ...vars };
       const problems = checkReply(res.status, res.headers, text, step.reply, trial);
       assert.deepEqual(problems, [], `${req.method} ${req.url}\n${problems.join('\n')}`);
+      const money = replyDocuments(text).flatMap((d) => moneyProblems(d));
+      assert.deepEqual(money, [], `${req.method} ${req.url}: the Money rule (docs/api.md)`);
       Object.assign(vars, trial);
     });
   }

@@ -15,9 +15,11 @@ export const PENDING_REASONS: Record<string, string> = {
   'queue-order': 'a job ahead of it is blocked',
 };
 
-/** "$50,000.500000" (the API's money strings) → 50000.5. */
-export const usdNumber = (s: string): number => Number(s.replace(/[$,]/g, ''));
-const money = (s: string) => f.usd(usdNumber(s));
+/** "50000.500000" (the API's money: decimal strings of dollars, docs/api.md "Money") → 50000.5,
+ * for display only; anything else (a server that breaks the rule) is NaN. */
+export const usdNumber = (s: string): number => (/^-?\d+\.\d+$/.test(s) ? Number(s) : NaN);
+/** API money for people: "$" and rounding happen here, never on the wire; a malformed amount is shown as sent. */
+const money = (s: string) => (Number.isNaN(usdNumber(s)) ? s : f.usd(usdNumber(s)));
 
 const pad2 = (n: number) => String(Math.floor(n)).padStart(2, '0');
 
@@ -146,7 +148,7 @@ export function eventLine(e: EventView, submittedAt: number, totalSteps: number)
 export function renderUsage(u: UsageView): string {
   const days = (ms: number) => (Number.isInteger(ms / 86_400_000) ? String(ms / 86_400_000) : f.num(ms / 86_400_000));
   const kinds = Object.entries(u.totals.byKind).map(([k, v]): [string, string] => [k, money(v)]);
-  kinds.push(['total', `${money(u.totals.amountUsd)} (${u.totals.entryCount} entries; spent to date ${f.usd(usdNumber(u.spentUsd))})`]);
+  kinds.push(['total', `${money(u.totals.amountUsd)} (${u.totals.entryCount} entries; spent to date ${money(u.spentUsd)})`]);
   const head = `usage of ${u.tenant}, period ${u.period.index} (virtual days ${days(u.period.start)}–${days(u.period.end)}${u.period.index === u.currentPeriod ? ', current' : ''})`;
   if (!u.entries.length) return `${head}\n${f.fields(kinds)}`;
   const rows = u.entries.map((e) => [e.jobId ?? '', e.kind, e.resource, quantityText(e.quantity, e.unit), money(e.amountUsd)]);

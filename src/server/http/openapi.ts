@@ -22,6 +22,14 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record
   return s;
 }
 
+/** Money in every reply (docs/api.md, "Money"): a decimal string of dollars, exact to the micro-dollar. */
+export const Usd = {
+  type: 'string',
+  pattern: '^-?\\d+\\.\\d{6}$',
+  description: 'US dollars as a decimal string with six decimals (exact micro-dollars; never a JSON number, never "$"); fields holding it end in `Usd`',
+  examples: ['35.550374', '-0.500000'],
+};
+
 export function buildOpenApi(routes: readonly Route[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
@@ -49,9 +57,9 @@ export function buildOpenApi(routes: readonly Route[], version: string): Record<
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'OpenDojo training service', version, description: 'Multi-tenant training-as-a-service on a virtual Dojo ExaPod and GPU pools. Jobs progress in virtual time as the OpenDojo engine predicts. See docs/api.md.' },
+    info: { title: 'OpenDojo training service', version, description: 'Multi-tenant training-as-a-service on a virtual Dojo ExaPod and GPU pools. Jobs progress in virtual time as the OpenDojo engine predicts. Money in replies is the `Usd` schema (a decimal string of dollars in a field ending in `Usd`). See docs/api.md.' },
     servers: [{ url: '/' }],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `odk_<id>_<secret>`' } }, schemas: { Problem } },
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `odk_<id>_<secret>`' } }, schemas: { Problem, Usd } },
     paths,
   };
 }

@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import { InputError, issue } from '../../common/errors.js';
 import { parseOrThrow } from '../../common/zod-issues.js';
-import { usdToMicros } from '../../service/billing/money.js';
+import { decimalUsd, usdToMicros } from '../../service/billing/money.js';
 import { InvoiceRequestSchema, JobSpecSchema, ListJobsQuerySchema, TenantCreateSchema, TenantPatchSchema, TileHealthSchema, UsageQuerySchema } from '../../service/api/job-spec.js';
 import { entryView, eventView, invoiceView, jobView, tenantView, totalsView } from '../../service/api/views.js';
-import type { JobState } from '../../service/scheduler/scheduler.js';
+import { isTerminal, JOB_STATES, type JobState } from '../../service/scheduler/job-states.js';
 import type { Store } from '../../service/store/store.js';
 import { newKey, type Principal } from './auth.js';
 import type { Ctx, Deps, Route } from './types.js';
@@ -19,8 +19,6 @@ import { streamEvents } from './sse.js';
 
 export type { Ctx, Deps, Route };
 
-
-const JOB_STATES: readonly JobState[] = ['queued', 'admitted', 'placing', 'running', 'preempted', 'recovering', 'succeeded', 'failed', 'cancelled'];
 const scopeOf = (p: Principal | null) => (p?.role === 'admin' ? null : p!.tenantId!);
 const notFound = (what: string) => new HttpProblem(404, 'Not Found', `no ${what}`);
 
@@ -118,7 +116,21 @@ export const ROUTES: Route[] = [
         const tooBig = scanYaml(scenario, 'scenario');
         if (tooBig.length) throw new InputError('job', tooBig);
       }
-      const { job, created } = await d.controller.submit(principal!.tenantId!, body, idem);
+      // A client that hangs up while its job is priced frees the engine worker (issue 13.2): the
+      // response closing before it was written aborts the pricing.
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableEnded) gone.abort();
+      });
+      let submitted;
+      try {
+        submitted = await d.controller.submit(principal!.tenantId!, body, idem, gone.signal);
+      } catch (e) {
+        if (!gone.signal.aborted) throw e;
+        res.statusCode = 499; // nginx's "client closed request", for the request log only: nobody reads it
+        return;
+      }
+      const { job, created } = submitted;
       sendJson(res, created ? 201 : 200, jobView(job, d.controller.now()), { location: `/v1/jobs/${job.id}` });
     },
   },
@@ -150,7 +162,7 @@ export const ROUTES: Route[] = [
     handle: async ({ res, params, principal }, d) => {
       const job = await d.controller.cancel(scopeOf(principal), params.id!);
       if (!job) throw notFound('such job');
-      sendJson(res, job.state === 'cancelled' || ['succeeded', 'failed'].includes(job.state) ? 200 : 202, jobView(job, d.controller.now()));
+      sendJson(res, isTerminal(job.state) ? 200 : 202, jobView(job, d.controller.now()));
     },
   },
   {
@@ -183,7 +195,7 @@ export const ROUTES: Route[] = [
       const current = d.ledger.periodAt(d.controller.now());
       const period = q.period === undefined ? current : d.ledger.ledger.period(q.period);
       const entries = d.ledger.ledger.entries().filter((e) => e.tenantId === tenant && e.periodStart === period.start);
-      sendJson(res, 200, { tenant, period, currentPeriod: current.index, totals: totalsView(d.ledger.ledger.totals(tenant, period)), spentUsd: (Number(d.ledger.spentMicros(tenant)) / 1e6).toFixed(6), entries: entries.map(entryView) });
+      sendJson(res, 200, { tenant, period, currentPeriod: current.index, totals: totalsView(d.ledger.ledger.totals(tenant, period)), spentUsd: decimalUsd(d.ledger.spentMicros(tenant)), entries: entries.map(entryView) });
     },
   },
   {

@@ -5,10 +5,10 @@
 // its slot back to the gate.
 import type { Scope } from '../../service/store/store.js';
 import { eventView } from '../../service/api/views.js';
+import { isTerminal } from '../../service/scheduler/job-states.js';
 import type { Ctx, Deps } from './types.js';
 
 const POLL_MS = 200;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export async function streamEvents(ctx: Ctx, d: Deps, scope: Scope, jobId: string, after: number, release: () => void): Promise<void> {
   const { res, req } = ctx;
@@ -25,7 +25,7 @@ export async function streamEvents(ctx: Ctx, d: Deps, scope: Scope, jobId: strin
       for (const e of events) {
         res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
         last = e.id;
-        if (e.kind === 'state' && TERMINAL.has(String(e.data.state))) ended = true;
+        if (e.kind === 'state' && isTerminal(e.data.state)) ended = true;
       }
       if (ended) break;
       if (events.length) quietSince = Date.now();

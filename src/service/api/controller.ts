@@ -103,12 +103,13 @@ export class Controller {
   // ---- requests ---------------------------------------------------------------------------
 
   /** Validates, prices and checks a job against the pool, the tenant's limits and the scheduler,
-   * and only then stores it: nothing refused is ever stored. */
-  async submit(tenantId: string, body: unknown, idempotencyKey: string | null): Promise<SubmitResult> {
+   * and only then stores it: nothing refused is ever stored. Aborting `signal` (the client went
+   * away) stops the pricing's engine work. */
+  async submit(tenantId: string, body: unknown, idempotencyKey: string | null, signal?: AbortSignal): Promise<SubmitResult> {
     const spec = parseOrThrow(JobSpecSchema, body, 'job');
     const placement = placementFor(this.o.pools, spec.resources);
     await this.admission.checkSubmission(tenantId, spec.priority, placement);
-    const priced = await this.pricer.price(spec, placement, tenantId);
+    const priced = await this.pricer.price(spec, placement, tenantId, signal);
     this.admission.checkBudget(spec, priced);
     const now = this.now();
     const row: NewJob = {

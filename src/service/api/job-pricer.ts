@@ -23,8 +23,9 @@ export interface EngineRequest {
   tenantId?: string;
 }
 
-/** One engine evaluation of a placed scenario: a step report, or an InputError naming the key. */
-export type EngineCall = (req: EngineRequest) => Promise<StepReport>;
+/** One engine evaluation of a placed scenario: a step report, or an InputError naming the key.
+ * Aborting `signal` (its requester went away) may stop the work; the call then rejects. */
+export type EngineCall = (req: EngineRequest, signal?: AbortSignal) => Promise<StepReport>;
 
 /** The engine in the calling thread (tests, the CLI); the server passes its worker pool instead. */
 export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.scenario, req.devices, req.training);
@@ -34,6 +35,9 @@ export const inProcessEngine: EngineCall = async (req) => evaluatePlaced(req.sce
  * interval writing ~470 events/s. Five minutes is far below useful intervals (MTBF-optimal ones
  * are tens of minutes to hours on these machines). */
 export const MIN_CHECKPOINT_INTERVAL_SECONDS = 300;
+
+/** The refusal of a pricing whose requester went away (nobody reads it; it is never cached). */
+export const cancelled = () => new InputError('job', [issue('', 'the evaluation was cancelled')]);
 
 export interface PricedJob {
   /** The provider's run profile: what executes and what is billed (with the tenant's `whatIf`). */
@@ -46,6 +50,9 @@ export class JobPricer {
   /** Engine answers (and refusals) by request, least recently used first: identical pricing
    * requests, from any tenant, are answered once; concurrent ones share the call in flight. */
   private readonly answers = new Map<string, Promise<StepReport>>();
+  /** Calls still running, with how many requesters still wait for each: the engine is told to stop
+   * only when the last of them has gone (a shared answer must not die with its first asker). */
+  private readonly inFlight = new Map<Promise<StepReport>, { stop: AbortController; waiting: number }>();
 
   constructor(
     private readonly engine: EngineCall,
@@ -53,42 +60,69 @@ export class JobPricer {
     private readonly maxCached = 256,
   ) {}
 
-  private evaluate(req: EngineRequest): Promise<StepReport> {
+  private evaluate(req: EngineRequest, signal?: AbortSignal): Promise<StepReport> {
+    if (signal?.aborted) return Promise.reject(cancelled());
     const key = `${req.devices}|${stableKey(req.training ?? null)}|${stableKey(req.scenario)}`;
     let answer = this.answers.get(key);
+    // A call its last requester just abandoned is on its way to rejecting: start a fresh one.
+    if (answer && this.inFlight.get(answer)?.stop.signal.aborted) answer = undefined;
     if (answer) this.answers.delete(key);
     else {
-      answer = this.engine(req);
+      const stop = new AbortController();
+      const call = this.engine(req, stop.signal);
+      answer = call;
+      this.inFlight.set(call, { stop, waiting: 0 });
       // Only an answer about the request itself is kept: a refusal for the tenant's rate
-      // (HTTP 429) or an internal failure must not be replayed to the next caller.
-      answer.catch((e: unknown) => {
-        if (!(e instanceof InputError) && this.answers.get(key) === answer) this.answers.delete(key);
-      });
+      // (HTTP 429), a cancelled call or an internal failure must not be replayed to the next caller.
+      call.then(
+        () => this.inFlight.delete(call),
+        (e: unknown) => {
+          this.inFlight.delete(call);
+          if ((!(e instanceof InputError) || stop.signal.aborted) && this.answers.get(key) === call) this.answers.delete(key);
+        },
+      );
     }
     this.answers.set(key, answer);
     if (this.answers.size > this.maxCached) this.answers.delete(this.answers.keys().next().value!);
-    return answer;
+    return this.await(answer, signal);
+  }
+
+  /** `answer` for one requester: rejects at once when its `signal` aborts, and stops the engine
+   * call when no requester is left (one without a signal waits to the end). */
+  private await(answer: Promise<StepReport>, signal?: AbortSignal): Promise<StepReport> {
+    const flight = this.inFlight.get(answer);
+    if (!flight) return answer;
+    flight.waiting++;
+    if (!signal) return answer;
+    return new Promise<StepReport>((resolve, reject) => {
+      const gone = () => {
+        reject(cancelled());
+        if (--flight.waiting === 0) flight.stop.abort();
+      };
+      signal.addEventListener('abort', gone, { once: true });
+      answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', gone));
+    });
   }
 
   /** The run profile and predicted bill of a spec on its placement; issues name the spec's keys.
    * Billing policy (docs/billing.md): the profile that runs and is billed comes from the
    * provider's physics for the pool (its preset, default efficiency and prices); a tenant's own
    * efficiency, prices or Dojo assumptions only produce a `whatIf` prediction. */
-  async price(spec: JobSpec, placement: Placement, tenantId?: string): Promise<PricedJob> {
+  async price(spec: JobSpec, placement: Placement, tenantId?: string, signal?: AbortSignal): Promise<PricedJob> {
     const { doc, prefix } = scenarioOf(spec, placement.pool);
     const provider = providerScenario(doc, placement.pool);
-    const billed = await this.profileOf(provider, prefix, spec, placement, tenantId);
+    const billed = await this.profileOf(provider, prefix, spec, placement, tenantId, signal);
     const priced = this.withPrediction(billed, placement);
     if (stableKey(provider) === stableKey(doc)) return priced;
-    const own = this.withPrediction(await this.profileOf(doc, prefix, spec, placement, tenantId), placement);
+    const own = this.withPrediction(await this.profileOf(doc, prefix, spec, placement, tenantId, signal), placement);
     const whatIf: WhatIf = { stepTimeSeconds: own.profile.stepTimeSeconds, energyPerStepJ: own.profile.energyPerStepJ, mfu: own.profile.mfu ?? 0, runSeconds: own.predictedSeconds, billMicros: own.predictedMicros.toString() };
     return { ...priced, profile: { ...priced.profile, whatIf } };
   }
 
-  private async profileOf(doc: Record<string, unknown>, prefix: string, spec: JobSpec, placement: Placement, tenantId?: string): Promise<RunProfile> {
+  private async profileOf(doc: Record<string, unknown>, prefix: string, spec: JobSpec, placement: Placement, tenantId?: string, signal?: AbortSignal): Promise<RunProfile> {
     let report: StepReport;
     try {
-      report = await this.evaluate({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}), ...(tenantId ? { tenantId } : {}) });
+      report = await this.evaluate({ scenario: doc, devices: placement.devices, ...(spec.training ? { training: spec.training } : {}), ...(tenantId ? { tenantId } : {}) }, signal);
     } catch (e) {
       if (e instanceof InputError) throw new InputError('job', e.issues.map((i) => ({ ...i, path: specPath(i.path, prefix) })));
       throw e;

@@ -1,12 +1,20 @@
 // The JSON the API returns for jobs, tenants and usage. Progress is computed at read time from
 // the last durable report: the step advances with virtual time at the predicted step rate, up
 // to the next checkpoint boundary (what a run host that is still alive must have reached).
-import { formatUsd } from '../billing/money.js';
+import { decimalUsd } from '../billing/money.js';
 import type { Invoice, LedgerEntry, Totals } from '../billing/ledger.js';
 import { isTerminal } from '../scheduler/job-states.js';
 import type { JobEventRow, JobRow, TenantRow } from '../store/store.js';
 
-const usd = (micros: bigint) => formatUsd(micros, 6);
+// Every money field in every view is a decimal string of dollars named `…Usd` (docs/api.md,
+// "Money"): exact for the ledger's bigint micro-dollars, never "$…" (that is for the CLI's humans).
+const usd = (micros: bigint) => decimalUsd(micros, 6);
+
+/** The run host's accounting with its engine cost estimate (a float of dollars) as API money. */
+function accountingView(a: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (a === null || typeof a.costUsd !== 'number') return a;
+  return { ...a, costUsd: usd(BigInt(Math.round(a.costUsd * 1e6))) };
+}
 
 export function liveStep(job: JobRow, now: number): number {
   const p = job.profile;
@@ -59,7 +67,7 @@ export function jobView(job: JobRow, now: number) {
       etaSeconds,
       etaAt: etaSeconds === null ? null : now + etaSeconds,
     },
-    accounting: job.accounting,
+    accounting: accountingView(job.accounting),
     finishedAt: job.finishedAt,
     spec,
   };

@@ -79,15 +79,22 @@ export function isWholeMicros(usd: number): boolean {
   return Number.isFinite(usd) && /^-?\d+(\.\d{1,6})?$/.test(usd.toString());
 }
 
-/** `-1234567n` → `-$1.234567`; `digits` 2 rounds half-even to cents for display only. */
-export function formatUsd(micros: Micros, digits: 2 | 6 = 6): string {
+/**
+ * `-1234567n` → `-1.234567`: the HTTP API's form of money (docs/api.md, "Money"), a decimal string
+ * of dollars with no currency sign or separators, exact to the micro-dollar (a JSON number could not hold
+ * every bigint amount); `digits` 2 rounds half-even to cents.
+ */
+export function decimalUsd(micros: Micros, digits: 2 | 6 = 6): string {
   const scaled = digits === 6 ? micros : divRoundHalfEven(micros, 10_000n);
   const unit = digits === 6 ? MICROS_PER_USD : 100n;
-  const neg = scaled < 0n;
-  const abs = neg ? -scaled : scaled;
-  const whole = (abs / unit).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const frac = (abs % unit).toString().padStart(digits, '0');
-  return `${neg ? '-' : ''}$${whole}.${frac}`;
+  const abs = scaled < 0n ? -scaled : scaled;
+  return `${scaled < 0n ? '-' : ''}${abs / unit}.${(abs % unit).toString().padStart(digits, '0')}`;
+}
+
+/** `-1234567891n` → `-$1,234.567891`, for people; `digits` 2 rounds half-even to cents. */
+export function formatUsd(micros: Micros, digits: 2 | 6 = 6): string {
+  const m = /^(-?)(\d+)\.(\d+)$/.exec(decimalUsd(micros, digits))!;
+  return `${m[1]}$${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${m[3]}`;
 }
 
 /** A quantity in its price unit for display (≤ 6 decimals, half-even): `5400000n` milli-device-seconds → `1.5 device-hours`. */
