@@ -43,30 +43,38 @@ export interface PricedJob {
 }
 
 export class JobPricer {
-  /** Engine answers (and refusals) by request, least recently used first: identical pricing
-   * requests, from any tenant, are answered once; concurrent ones share the call in flight. */
-  private readonly answers = new Map<string, Promise<StepReport>>();
+  /** Engine answers (and refusals) per tenant, by request, least recently used first: a
+   * tenant's identical pricing requests are answered once and concurrent ones share the call in
+   * flight. Scoped per tenant because a hit is observable (a fast answer, no engine time charged
+   * to the rate limit): a cache shared across tenants told a tenant that another one had just
+   * priced the same job. Each tenant's cache is bounded on its own, so one tenant's requests
+   * cannot evict (and so reveal themselves through) another's entries either. */
+  private readonly answers = new Map<string, Map<string, Promise<StepReport>>>();
 
   constructor(
     private readonly engine: EngineCall,
     private readonly ledger: LedgerView,
-    private readonly maxCached = 256,
+    /** Answers kept per tenant. */
+    private readonly maxCachedPerTenant = 64,
   ) {}
 
   private evaluate(req: EngineRequest): Promise<StepReport> {
+    const tenant = req.tenantId ?? '';
+    const cache = this.answers.get(tenant) ?? new Map<string, Promise<StepReport>>();
+    this.answers.set(tenant, cache);
     const key = `${req.devices}|${stableKey(req.training ?? null)}|${stableKey(req.scenario)}`;
-    let answer = this.answers.get(key);
-    if (answer) this.answers.delete(key);
+    let answer = cache.get(key);
+    if (answer) cache.delete(key);
     else {
       answer = this.engine(req);
       // Only an answer about the request itself is kept: a refusal for the tenant's rate
       // (HTTP 429) or an internal failure must not be replayed to the next caller.
       answer.catch((e: unknown) => {
-        if (!(e instanceof InputError) && this.answers.get(key) === answer) this.answers.delete(key);
+        if (!(e instanceof InputError) && cache.get(key) === answer) cache.delete(key);
       });
     }
-    this.answers.set(key, answer);
-    if (this.answers.size > this.maxCached) this.answers.delete(this.answers.keys().next().value!);
+    cache.set(key, answer);
+    if (cache.size > this.maxCachedPerTenant) cache.delete(cache.keys().next().value!);
     return answer;
   }
 
