@@ -152,8 +152,11 @@ describe('soak: tenants misbehave while the server is killed -9', () => {
   // Kept apart so a run names every mismatching job, not only the first. With seed 20261204
   // (75 s) this failed before usage was metered with each accounting write: a host killed
   // mid-segment left its device time in the accounting the next host carried, but never in the
-  // ledger (1,420,414 milli-device-seconds billed against 234,428,376 used). Reproduced without
-  // the soak in test/service/metering.test.ts.
+  // ledger (1,420,414 milli-device-seconds billed against 234,428,376 used); reproduced without
+  // the soak in test/service/metering.test.ts. On a loaded machine it then failed the other way
+  // (483,930,520 billed against 30,653,994 used): under event-loop lag the scaled clock ran a
+  // past-due segment end after a later progress time had been metered; event times and segment
+  // ends are now monotonic per job (executor.ts, test/service/execution.test.ts).
   it('after the soak, every finished job’s ledger entries equal its usage', () => {
     assert.ok(ledgerChecked.size > 0, 'the soak finished jobs whose bills it could check');
     assert.deepEqual([...ledgerMismatches], []);
