@@ -3,7 +3,7 @@
 // server starts, every acknowledged job is present with its name, no refused submission was
 // stored, every ledger entry belongs to one of the tenant's jobs, and each finished job's ledger
 // entries equal its usage (compute in milli-device-seconds to the rounding of each entry,
-// energy to 1e-6; reported by its own test, marked todo while it fails). OPENDOJO_SOAK_SECONDS lengthens it
+// energy to 1e-6; reported by its own test). OPENDOJO_SOAK_SECONDS lengthens it
 // (default 75 s), OPENDOJO_SOAK_SEED replays a run; the figures are printed at the end.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -55,6 +55,10 @@ const REFUSED_SPECS: Record<string, unknown>[] = [
   { training: { steps: -5 } },
   { model: 'no-such-model' },
   { scenario: `{${Array.from({ length: 3000 }, (_, i) => `k${i}`).join(',')}}`, model: undefined },
+  // Issue 13.1: answered 422 yet stored, after which the server could not start.
+  { resources: { pool: 'h100', gpus: 2048 } },
+  { resources: { pool: 'h100', gpus: 100000 } },
+  { training: { tokens: 5e-324 } },
 ];
 
 interface Tenant {
@@ -141,22 +145,28 @@ describe('soak: tenants misbehave while the server is killed -9', () => {
     child.kill('SIGTERM');
     await exited(child);
     const acked = tenants.reduce((s, t) => s + t.acked.size, 0);
-    console.log(`soak: seed ${SEED}, ${SECONDS} s, ${restarts} kill -9 restarts survived, ${acked} jobs acknowledged, ${refusedTotal} refusals, ${checks} invariant checks`);
+    console.log(`soak: seed ${SEED}, ${SECONDS} s, ${restarts} kill -9 restarts survived, ${acked} jobs acknowledged, ${refusedTotal} refusals, ${checks} invariant checks, ${ledgerChecked.size} finished jobs' bills compared`);
     assert.ok(restarts >= 2 && acked > 0 && refusedTotal > 0, 'the soak exercised restarts, acknowledgements and refusals');
   });
 
-  // Kept apart so the other invariants guard every run while this one is open. With seed
-  // 20261204 (75 s) it fails: jobs finished across kill -9 restarts are billed less than their
-  // accounting (e.g. 1,420,414 milli-device-seconds billed against 234,428,376 used; a cancelled
-  // job 204,588,000 against 227,395,187). Not yet traced: billing lost across restarts, or
-  // accounting that counts every attempt while the ledger bills one (billing: issue 13 scope 5).
-  it('after the soak, every finished job’s ledger entries equal its usage', { todo: 'ledger is below usage for jobs finished across kill -9 restarts (found by this soak, not yet traced)' }, () => {
+  // Kept apart so a run names every mismatching job, not only the first. With seed 20261204
+  // (75 s) this failed before usage was metered with each accounting write: a host killed
+  // mid-segment left its device time in the accounting the next host carried, but never in the
+  // ledger (1,420,414 milli-device-seconds billed against 234,428,376 used); reproduced without
+  // the soak in test/service/metering.test.ts. On a loaded machine it then failed the other way
+  // (483,930,520 billed against 30,653,994 used): under event-loop lag the scaled clock ran a
+  // past-due segment end after a later progress time had been metered; event times and segment
+  // ends are now monotonic per job (executor.ts, test/service/execution.test.ts).
+  it('after the soak, every finished job’s ledger entries equal its usage', () => {
+    assert.ok(ledgerChecked.size > 0, 'the soak finished jobs whose bills it could check');
     assert.deepEqual([...ledgerMismatches], []);
   });
 });
 
 /** Finished jobs whose ledger entries differ from their usage (asserted by the second test). */
 const ledgerMismatches = new Set<string>();
+/** Finished jobs whose ledger entries were compared with their usage. */
+const ledgerChecked = new Set<string>();
 
 /** Checks one tenant after a restart; returns the number of checks made. */
 async function checkInvariants(url: string, adminKey: string, t: Tenant): Promise<number> {
@@ -195,6 +205,7 @@ async function checkInvariants(url: string, adminKey: string, t: Tenant): Promis
   for (const [id, j] of listed) {
     if (!['succeeded', 'cancelled', 'failed'].includes(j.state) || !j.accounting?.deviceSeconds) continue;
     const billed = byJob.get(id) ?? { compute: 0, computeEntries: 0, energy: 0 };
+    ledgerChecked.add(id);
     const used = j.accounting.deviceSeconds * 1000;
     if (Math.abs(billed.compute - used) > billed.computeEntries + 1) ledgerMismatches.add(`job ${id} (${j.state}): billed ${billed.compute} milli-device-seconds, used ${used.toFixed(0)}`);
     else if (Math.abs(billed.energy - (j.accounting.energyJ ?? 0)) > 1e-6 * (j.accounting.energyJ ?? 0) + billed.computeEntries + 1) ledgerMismatches.add(`job ${id} (${j.state}): billed ${billed.energy} J, used ${j.accounting.energyJ}`);

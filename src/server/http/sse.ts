@@ -6,6 +6,7 @@
 import type { Scope } from '../../service/store/store.js';
 import { eventView } from '../../service/api/views.js';
 import { isTerminal } from '../../service/scheduler/job-states.js';
+import { ROUTINE_EVENT_KINDS } from '../../service/execution/event-retention.js';
 import type { Ctx, Deps } from './types.js';
 
 const POLL_MS = 200;
@@ -17,6 +18,10 @@ export async function streamEvents(ctx: Ctx, d: Deps, scope: Scope, jobId: strin
   try {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': stream open\n\n');
+    // Replay from before the retention limit starts at the oldest kept event, and says so
+    // (no `id:`, so a reconnect's Last-Event-ID is unchanged). See docs/execution.md.
+    const kept = await d.store.eventRetention(scope, jobId);
+    if (kept && after < kept.prunedThrough) res.write(`event: pruned\ndata: ${JSON.stringify({ lastEventId: after, prunedThrough: kept.prunedThrough, oldestKeptId: kept.oldestKeptId, prunedKinds: ROUTINE_EVENT_KINDS, keptPerJob: kept.keptPerJob })}\n\n`);
     let last = after;
     let quietSince = Date.now();
     while (!closed && !d.shuttingDown()) {

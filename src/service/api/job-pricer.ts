@@ -47,9 +47,13 @@ export interface PricedJob {
 }
 
 export class JobPricer {
-  /** Engine answers (and refusals) by request, least recently used first: identical pricing
-   * requests, from any tenant, are answered once; concurrent ones share the call in flight. */
-  private readonly answers = new Map<string, Promise<StepReport>>();
+  /** Engine answers (and refusals) per tenant, by request, least recently used first: a
+   * tenant's identical pricing requests are answered once and concurrent ones share the call in
+   * flight. Scoped per tenant because a hit is observable (a fast answer, no engine time charged
+   * to the rate limit): a cache shared across tenants told a tenant that another one had just
+   * priced the same job. Each tenant's cache is bounded on its own, so one tenant's requests
+   * cannot evict (and so reveal themselves through) another's entries either. */
+  private readonly answers = new Map<string, Map<string, Promise<StepReport>>>();
   /** Calls still running, with how many requesters still wait for each: the engine is told to stop
    * only when the last of them has gone (a shared answer must not die with its first asker). */
   private readonly inFlight = new Map<Promise<StepReport>, { stop: AbortController; waiting: number }>();
@@ -57,16 +61,20 @@ export class JobPricer {
   constructor(
     private readonly engine: EngineCall,
     private readonly ledger: LedgerView,
-    private readonly maxCached = 256,
+    /** Answers kept per tenant. */
+    private readonly maxCachedPerTenant = 64,
   ) {}
 
   private evaluate(req: EngineRequest, signal?: AbortSignal): Promise<StepReport> {
     if (signal?.aborted) return Promise.reject(cancelled());
+    const tenant = req.tenantId ?? '';
+    const cache = this.answers.get(tenant) ?? new Map<string, Promise<StepReport>>();
+    this.answers.set(tenant, cache);
     const key = `${req.devices}|${stableKey(req.training ?? null)}|${stableKey(req.scenario)}`;
-    let answer = this.answers.get(key);
+    let answer = cache.get(key);
     // A call its last requester just abandoned is on its way to rejecting: start a fresh one.
     if (answer && this.inFlight.get(answer)?.stop.signal.aborted) answer = undefined;
-    if (answer) this.answers.delete(key);
+    if (answer) cache.delete(key);
     else {
       const stop = new AbortController();
       const call = this.engine(req, stop.signal);
@@ -78,12 +86,12 @@ export class JobPricer {
         () => this.inFlight.delete(call),
         (e: unknown) => {
           this.inFlight.delete(call);
-          if ((!(e instanceof InputError) || stop.signal.aborted) && this.answers.get(key) === call) this.answers.delete(key);
+          if ((!(e instanceof InputError) || stop.signal.aborted) && cache.get(key) === call) cache.delete(key);
         },
       );
     }
-    this.answers.set(key, answer);
-    if (this.answers.size > this.maxCached) this.answers.delete(this.answers.keys().next().value!);
+    cache.set(key, answer);
+    if (cache.size > this.maxCachedPerTenant) cache.delete(cache.keys().next().value!);
     return this.await(answer, signal);
   }
 

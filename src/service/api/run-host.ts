@@ -2,6 +2,7 @@
 // clock, whose events it writes to the store (progress, checkpoints, usage, the finished mark).
 // The embedded server has one in-process; with Redis every worker has one. Writes are queued so
 // they land in event order. A run whose attempt the store no longer holds is simply dropped.
+import { meterSince, type MeterCursor } from '../billing/metering.js';
 import type { VirtualClock } from '../execution/clock.js';
 import { JobExecutor, type ExecutionEvent, type JobAccounting } from '../execution/executor.js';
 import type { RunProfile } from '../execution/job-runtime.js';
@@ -34,7 +35,10 @@ export interface RunDispatch {
 
 interface Active {
   assignment: RunAssignment;
-  segmentsRecorded: number;
+  /** What hosts before this executor carried, lost steps folded in (the executor holds the rest). */
+  carried: Partial<JobAccounting>;
+  /** Usage metered so far: this attempt's segments start at the cursor's index. */
+  metered: MeterCursor;
   /** Wall time (ms) of the last progress or checkpoint event written for this run. */
   lastRoutineEventMs: number;
 }
@@ -62,6 +66,10 @@ export function mergedAccounting(now: JobAccounting, carried: Partial<JobAccount
 export class RunHost {
   readonly executor: JobExecutor;
   private readonly active = new Map<string, Active>();
+  /** Per job this executor knows: what earlier hosts carried when it first ran here. A later
+   * attempt on this executor (after a preemption) carries the same, not nothing: dropping it
+   * made a job's accounting forget the time before a kill -9 the ledger had billed. */
+  private readonly carriedBefore = new Map<string, Partial<JobAccounting>>();
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -84,16 +92,18 @@ export class RunHost {
   }
 
   start(assignment: RunAssignment): void {
-    let a = assignment;
+    const a = assignment;
     const p = a.profile;
     const { plan: _plan, mfu: _mfu, ...numbers } = p;
     const profile: RunProfile = numbers;
     // A run still in flight here (stopping for a checkpoint) is dropped: restart from the durable step.
     if (this.executor.has(a.jobId) && this.executor.state(a.jobId) !== 'stopped') this.executor.forget(a.jobId);
     const known = this.executor.has(a.jobId);
-    // An executor that ran this job before already holds its accounting: carry nothing twice.
-    if (known) a = { ...a, carried: {}, lostSteps: 0 };
-    this.active.set(a.jobId, { assignment: a, segmentsRecorded: known ? this.executor.accounting(a.jobId).segments.length : 0, lastRoutineEventMs: -Infinity });
+    // An executor that ran this job before already holds its own accounting: carry only what
+    // came before it, once.
+    if (!known) this.carriedBefore.set(a.jobId, { ...a.carried, lostStepSeconds: Number(a.carried?.lostStepSeconds ?? 0) + (a.lostSteps ?? 0) * p.stepTimeSeconds });
+    const carried = this.carriedBefore.get(a.jobId)!;
+    this.active.set(a.jobId, { assignment: a, carried, metered: { index: known ? this.executor.accounting(a.jobId).segments.length : 0, untilMs: null }, lastRoutineEventMs: -Infinity });
     // Progress every ~1% of the run (at least every step): enough for a smooth bar, few writes.
     const every = Math.max(p.stepTimeSeconds, (p.totalSteps * p.stepTimeSeconds) / 100);
     this.executor.start({ id: a.jobId, profile, progressIntervalSeconds: every, ...(known ? {} : { resumeFromStep: a.resumeFromStep }) });
@@ -111,7 +121,10 @@ export class RunHost {
 
   /** Stops every run without writing (process shutdown: the next host resumes from checkpoints). */
   abandonAll(): void {
-    for (const id of this.active.keys()) this.executor.forget(id);
+    for (const id of this.active.keys()) {
+      this.executor.forget(id);
+      this.carriedBefore.delete(id);
+    }
     this.active.clear();
   }
 
@@ -124,38 +137,25 @@ export class RunHost {
     const act = this.active.get(e.jobId);
     if (!act) return;
     const a = act.assignment;
-    const accounting = mergedAccounting(this.executor.accounting(e.jobId, e.at), {
-      ...a.carried,
-      lostStepSeconds: Number(a.carried?.lostStepSeconds ?? 0) + (a.lostSteps ?? 0) * a.profile.stepTimeSeconds,
-    });
+    const accounting = mergedAccounting(this.executor.accounting(e.jobId, e.at), act.carried);
     const closed = e.kind === 'succeeded' || e.kind === 'failed' || e.kind === 'preempted' || e.kind === 'cancelled';
-    const segs = closed ? this.executor.accounting(e.jobId, e.at).segments.slice(act.segmentsRecorded) : [];
-    if (closed) {
-      act.segmentsRecorded += segs.length;
-      this.active.delete(e.jobId);
-    }
+    // Meter the device time since the last write with this write, so the stored accounting and
+    // the ledger hold the same time whenever the process dies (see billing/metering.ts).
+    const metered = meterSince(this.executor.accounting(e.jobId, e.at).segments, act.metered, e.at, { tenantId: a.tenantId, jobId: a.jobId, attempt: a.attempt, resource: a.resource, powerW: a.profile.energyPerStepJ / a.profile.stepTimeSeconds });
+    act.metered = metered.cursor;
+    if (closed) this.active.delete(e.jobId);
     const data: Record<string, unknown> = { step: e.step, durableStep: e.durableStep, attempt: a.attempt };
     if (e.lostStepSeconds !== undefined) data.lostStepSeconds = e.lostStepSeconds;
     const wallMs = performance.now();
     const coalesce = e.kind === 'progress' && wallMs - act.lastRoutineEventMs < 1000 / PROGRESS_EVENTS_PER_JOB_PER_SECOND;
     if (ROUTINE.has(e.kind) && !coalesce) act.lastRoutineEventMs = wallMs;
     const event = coalesce ? undefined : { jobId: a.jobId, tenantId: a.tenantId, at: e.at, kind: e.kind, data };
+    const usage = metered.usage.map((u) => ({ idempotencyKey: u.idempotencyKey, tenantId: a.tenantId, kind: 'usage' as const, payload: { ...u } }));
     this.enqueue(async () => {
-      const current = await this.store.recordProgress(a.jobId, a.attempt, { step: e.step, durableStep: e.durableStep, at: e.at, accounting }, event);
-      if (!current && e.kind !== 'cancelled' && e.kind !== 'preempted' && e.kind !== 'failed') return;
-      for (const [i, s] of segs.entries()) {
-        const startMs = Math.round(s.start * 1000);
-        const endMs = Math.round((s.end ?? e.at) * 1000);
-        if (endMs <= startMs) continue;
-        const energyJoules = Math.round((a.profile.energyPerStepJ / a.profile.stepTimeSeconds) * (endMs - startMs) / 1000);
-        await this.store.appendLedgerOp({
-          idempotencyKey: `usage:${a.jobId}:${a.attempt}:${act.segmentsRecorded - segs.length + i}`,
-          tenantId: a.tenantId,
-          kind: 'usage',
-          payload: { idempotencyKey: `usage:${a.jobId}:${a.attempt}:${act.segmentsRecorded - segs.length + i}`, tenantId: a.tenantId, jobId: a.jobId, resource: a.resource, devices: s.devices, startMs, endMs, energyJoules },
-        });
-      }
-      if (e.kind === 'succeeded' && (await this.store.finishRun(a.jobId, a.attempt, e.at))) this.onFinished(a.jobId);
+      // A stopping event's usage is billed even if the job moved on: the devices were held.
+      const usageEvenIfStale = e.kind === 'cancelled' || e.kind === 'preempted' || e.kind === 'failed';
+      const current = await this.store.recordProgress(a.jobId, a.attempt, { step: e.step, durableStep: e.durableStep, at: e.at, accounting }, { ...(event ? { event } : {}), usage, usageEvenIfStale });
+      if (current && e.kind === 'succeeded' && (await this.store.finishRun(a.jobId, a.attempt, e.at))) this.onFinished(a.jobId);
     });
   }
 

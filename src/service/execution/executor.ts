@@ -83,6 +83,11 @@ interface JobRun {
   segments: { devices: number; start: number; end?: number; joulesPerSecond: number; usdPerSecond: number }[];
   /** Overrides the executor's progress interval for this job. */
   progressEvery?: number;
+  /** Time of the latest event emitted. A scaled clock fires callbacks in real-timer order, which
+   * under event-loop lag is not always virtual-time order (a past-due phase end can run after a
+   * progress timer with a later time); event times and segment ends never go back before it, so
+   * usage metered at one event is never taken back by a later one (issue 13 soak). */
+  lastEventAt?: number;
 }
 
 export interface ExecutorOptions {
@@ -315,7 +320,7 @@ export class JobExecutor {
     delete run.phase;
     run.state = state;
     const seg = run.segments[run.segments.length - 1];
-    if (seg) seg.end = at;
+    if (seg) seg.end = Math.max(at, run.lastEventAt ?? at);
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -357,6 +362,8 @@ export class JobExecutor {
 
   private emit(run: JobRun, kind: ExecutionEventKind, at: number, lostStepSeconds?: number): void {
     if (!this.opts.onEvent) return;
+    at = Math.max(at, run.lastEventAt ?? at);
+    run.lastEventAt = at;
     const e: ExecutionEvent = { kind, jobId: run.id, at, step: this.stepAt(run, at), durableStep: run.durableStep };
     if (lostStepSeconds !== undefined) e.lostStepSeconds = lostStepSeconds;
     this.opts.onEvent(e);

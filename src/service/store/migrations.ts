@@ -110,6 +110,14 @@ create table tile_health (
 alter table tenants add column max_priority integer not null default 5;
 `,
   },
+  // Billing and events (issue 13, second round) are numbered from 20.
+  {
+    version: 20,
+    name: 'event retention: the highest event id pruned per job',
+    sql: `
+alter table jobs add column events_pruned_through bigint not null default 0;
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied, all in one transaction. On PostgreSQL a

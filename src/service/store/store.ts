@@ -5,6 +5,7 @@
 import { HOLDING_STATES, TERMINAL_STATES, type JobState } from '../scheduler/job-states.js';
 import type { PendingReason } from '../scheduler/scheduler.js';
 import type { Rect } from '../scheduler/grid.js';
+import { ROUTINE_EVENT_KINDS, ROUTINE_EVENTS_KEPT_PER_JOB } from '../execution/event-retention.js';
 import type { RunProfile } from '../execution/job-runtime.js';
 import type { Sql } from './sql.js';
 
@@ -355,17 +356,25 @@ export class Store {
     });
   }
 
-  /** A run host's progress report for the attempt it runs; ignored once the job moved on. */
-  async recordProgress(id: string, attempt: number, p: { step: number; durableStep: number; at: number; accounting: Record<string, unknown> }, event?: NewEvent): Promise<boolean> {
+  /** A run host's progress report for the attempt it runs; ignored once the job moved on. The
+   * usage metered since the host's previous report is appended in the same transaction, so the
+   * ledger and the stored accounting never disagree, whatever moment the process dies at
+   * (`usageEvenIfStale`: a closing event's usage is appended even when the job moved on, since
+   * the devices were held). Returns whether the job row took the report. */
+  async recordProgress(id: string, attempt: number, p: { step: number; durableStep: number; at: number; accounting: Record<string, unknown> }, also: { event?: NewEvent; usage?: readonly Omit<LedgerOpRow, 'seq'>[]; usageEvenIfStale?: boolean } = {}): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
       const r = await tx.query(
         `update jobs set step = $3, durable_step = greatest(durable_step, $4), step_at = $5, accounting = $6::jsonb, updated_at = now()
          where id = $1 and attempt = $2 and finished_at is null`,
         [id, attempt, p.step, p.durableStep, p.at, JSON.stringify(p.accounting)],
       );
-      if (r.rowCount !== 1) return false;
-      if (event) await tx.query('insert into job_events (job_id, tenant_id, at, kind, data) values ($1, $2, $3, $4, $5::jsonb)', [event.jobId, event.tenantId, event.at, event.kind, JSON.stringify(event.data)]);
-      return true;
+      const current = r.rowCount === 1;
+      if (current && also.event) {
+        await tx.query('insert into job_events (job_id, tenant_id, at, kind, data) values ($1, $2, $3, $4, $5::jsonb)', [also.event.jobId, also.event.tenantId, also.event.at, also.event.kind, JSON.stringify(also.event.data)]);
+        if (ROUTINE_EVENT_KINDS.includes(also.event.kind)) await pruneRoutineEvents(tx, id);
+      }
+      if (current || also.usageEvenIfStale) for (const op of also.usage ?? []) await insertLedgerOp(tx, op);
+      return current;
     });
   }
 
@@ -387,6 +396,17 @@ export class Store {
         ? await this.sql.query('select * from job_events where job_id = $1 and id > $2 order by id limit $3', [jobId, afterId, limit])
         : await this.sql.query('select * from job_events where job_id = $1 and tenant_id = $2 and id > $3 order by id limit $4', [jobId, scope, afterId, limit]);
     return r.rows.map((e) => ({ id: num(e.id), jobId: String(e.job_id), at: num(e.at), kind: String(e.kind), data: e.data as Record<string, unknown>, createdAt: iso(e.created_at) }));
+  }
+
+  /** Where a job's kept history starts: the highest event id pruned (0 if none) and the oldest
+   * event kept. Undefined if the job is not in scope. */
+  async eventRetention(scope: Scope, jobId: string): Promise<{ prunedThrough: number; oldestKeptId: number | null; keptPerJob: number } | undefined> {
+    const r = await this.sql.query<{ pruned: unknown; oldest: unknown }>(
+      'select j.events_pruned_through as pruned, (select min(e.id) from job_events e where e.job_id = j.id) as oldest from jobs j where j.id = $1 and ($2::text is null or j.tenant_id = $2)',
+      [jobId, scope],
+    );
+    const row = r.rows[0];
+    return row ? { prunedThrough: num(row.pruned), oldestKeptId: numOrNull(row.oldest), keptPerJob: ROUTINE_EVENTS_KEPT_PER_JOB } : undefined;
   }
 
   async jobCounts(scope: Scope): Promise<Record<string, number>> {
@@ -414,8 +434,7 @@ export class Store {
 
   /** Appends a ledger operation once per idempotency key; false if the key was already used. */
   async appendLedgerOp(op: Omit<LedgerOpRow, 'seq'>): Promise<boolean> {
-    const r = await this.sql.query('insert into ledger_ops (idempotency_key, tenant_id, kind, payload) values ($1, $2, $3, $4::jsonb) on conflict (idempotency_key) do nothing', [op.idempotencyKey, op.tenantId, op.kind, JSON.stringify(op.payload)]);
-    return r.rowCount === 1;
+    return insertLedgerOp(this.sql, op);
   }
 
   async ledgerOpsAfter(seq: number, limit = 5000): Promise<LedgerOpRow[]> {
@@ -460,4 +479,24 @@ export class Store {
       return { old: apiKeyInfoFrom(old.rows[0]!), next: apiKeyInfoFrom(made.rows[0]!) };
     });
   }
+}
+
+async function insertLedgerOp(sql: Pick<Sql, 'query'>, op: Omit<LedgerOpRow, 'seq'>): Promise<boolean> {
+  const r = await sql.query('insert into ledger_ops (idempotency_key, tenant_id, kind, payload) values ($1, $2, $3, $4::jsonb) on conflict (idempotency_key) do nothing', [op.idempotencyKey, op.tenantId, op.kind, JSON.stringify(op.payload)]);
+  return r.rowCount === 1;
+}
+
+/** Deletes a job's routine events older than its newest `ROUTINE_EVENTS_KEPT_PER_JOB` and raises
+ * its pruned-through mark; life-cycle events are never touched. Bounded: it reads the job's
+ * events through the (job_id, id) index and deletes at most the one or few just pushed out. */
+async function pruneRoutineEvents(sql: Pick<Sql, 'query'>, jobId: string): Promise<void> {
+  await sql.query(
+    `with doomed as (
+       delete from job_events where job_id = $1 and kind = any($2::text[]) and id <= (
+         select id from job_events where job_id = $1 and kind = any($2::text[]) order by id desc offset $3 limit 1)
+       returning id)
+     update jobs set events_pruned_through = greatest(events_pruned_through, (select max(id) from doomed))
+     where id = $1 and exists (select 1 from doomed)`,
+    [jobId, ROUTINE_EVENT_KINDS, ROUTINE_EVENTS_KEPT_PER_JOB],
+  );
 }
