@@ -12,7 +12,6 @@ import { collectivePhases, pipelineOrder } from '../../src/simulators/event/sche
 import { collectiveSeconds } from '../../src/simulators/analytical/collectives.js';
 import { parseScenario, type Scenario } from '../../src/engine/scenario.js';
 import { evaluate, evaluateScenario } from '../../src/engine/evaluate.js';
-import { calibrationRows as loadCalibrationRows } from '../regression/cases.js';
 import { rowScenario, type CalibrationRow } from '../../src/engine/calibration.js';
 import { getSystemPreset, parseSystemSpec } from '../../src/specs/registry.js';
 import { ensureBuiltins } from '../../src/engine/builtins.js';
