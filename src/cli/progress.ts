@@ -4,7 +4,8 @@
 import type { WriteStream } from 'node:tty';
 
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `detail` names the item just finished (e.g. which sweep value), shown after the count. */
+  update(done: number, total: number, detail?: string): void;
   finish(): void;
 }
 
@@ -17,18 +18,18 @@ function lineInterval(): number {
   return Number.isFinite(env) && env > 0 ? env : PROGRESS_LINE_SECONDS;
 }
 
-/** Periodic plain lines: `searching plans: 1,200/4,032 (30%) after 5 s`. */
+/** Periodic plain lines: `searching plans: 1,200/4,032 (30%) after 5 s`, then ` — detail` if given. */
 function lineProgress(label: string, stream: NodeJS.WriteStream): Progress {
   const started = Date.now();
   const everyMs = lineInterval() * 1000;
   let next = started + everyMs;
   return {
-    update(done, total) {
+    update(done, total, detail) {
       const now = Date.now();
       if (now < next || done >= total) return;
       next = now + everyMs;
       const percent = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
-      stream.write(`${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${percent} after ${Math.round((now - started) / 1000)} s\n`);
+      stream.write(`${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${percent} after ${Math.round((now - started) / 1000)} s${detail ? ` — ${detail}` : ''}\n`);
     },
     finish() {},
   };
@@ -40,13 +41,17 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
   let last = 0;
   let drawn = false;
   return {
-    update(done, total) {
+    update(done, total, detail) {
       const now = Date.now();
       if (now - last < 50 && done < total) return;
       last = now;
       const fraction = total > 0 ? Math.min(1, done / total) : 1;
       const filled = Math.round(fraction * WIDTH);
-      tty.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}`);
+      const bar = `${label} [${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}`;
+      // The detail changes length between redraws: clear the line, and cut it to the terminal width.
+      const line = detail ? `${bar} — ${detail}` : bar;
+      tty.clearLine(0);
+      tty.write(`\r${tty.columns ? line.slice(0, tty.columns - 1) : line}`);
       drawn = true;
     },
     finish() {

@@ -12,6 +12,7 @@ import type { StepReport } from '../simulators/report.js';
 import { parseScenario } from './scenario.js';
 import { evaluateIfFits } from './evaluate.js';
 import { sweepablePaths, withOverride } from './sweep.js';
+import { progressCounter, type OnProgress, type ProgressCounter } from './progress.js';
 import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-issues.js';
 import rawClaimSettings from './claim-variants.json' with { type: 'json' };
@@ -41,6 +42,8 @@ export interface ClaimsOptions {
   baselines?: string[];
   /** A claim "holds" when computed ≥ claimed × (1 − tolerance). */
   tolerance?: number;
+  /** Told after each workload evaluation (each a plan search): done, total, and which one. */
+  onProgress?: OnProgress;
 }
 
 const ClaimSettingsSchema = z
@@ -71,9 +74,10 @@ interface Run {
   racks: number;
 }
 
-function best(doc: Record<string, unknown>, origin: string): Run | undefined {
+function best(doc: Record<string, unknown>, origin: string, progress: ProgressCounter): Run | undefined {
   const s = parseScenario(doc, origin);
   const r = evaluateIfFits(s, { space: SEARCH })?.report;
+  progress.done(origin);
   if (!r) return undefined;
   const spec = s.system.spec;
   const nodes = Math.ceil(s.system.devices / spec.devicesPerNode);
@@ -120,22 +124,27 @@ export function evaluateClaims(opts: ClaimsOptions = {}): ClaimRow[] {
   ];
   const baselines = opts.baselines ?? ['dgx-a100-80gb', 'dgx-h100-80gb'];
   const rows = hardwareRows(0.05);
+  // Per workload: the ExaPod, its variants, one GPU cluster per baseline, one tile and six servers.
+  const variantCount = Object.values(VARIANTS).reduce((n, values) => n + values.length, 0);
+  const runsPerWorkload = 1 + variantCount + baselines.length + 2;
+  const progress = progressCounter(workloads.length * runsPerWorkload, opts.onProgress);
   for (const w of workloads) {
     const dojoDoc = { model: w.model, system: { preset: 'dojo-exapod' }, plan: { auto: true, globalBatch: w.globalBatch } };
-    const dojo = best(dojoDoc, `${w.name} on dojo-exapod`);
+    const dojo = best(dojoDoc, `${w.name} on dojo-exapod`, progress);
     if (!dojo) {
       rows.push(unevaluable(`exapod/${w.name}`, 'Workload claims on an ExaPod', w.name, 'no plan fits the model on 120 tiles'));
+      progress.skip(runsPerWorkload - 1, `${w.name}: not evaluable`);
       continue;
     }
     const variantRuns = Object.entries(VARIANTS).flatMap(([assumption, values]) =>
-      values.map((value) => ({ assumption, value, run: best(withOverride(dojoDoc, assumption, value), `${w.name} on dojo-exapod with ${assumption}`) })),
+      values.map((value) => ({ assumption, value, run: best(withOverride(dojoDoc, assumption, value), `${w.name} on dojo-exapod with ${assumption} = ${JSON.stringify(value)}`, progress) })),
     );
     for (const baseline of baselines) {
       // A GPU cluster of about the ExaPod's capital cost, in blocks of 8 nodes (64 GPUs) so the
       // global batch divides; claims are compared as rates, so the rounding does not bias them.
       const nodePrice = parseScenario({ model: w.model, system: { preset: baseline, gpus: 8 }, plan: { globalBatch: w.globalBatch } }, baseline).prices.systems[baseline]?.capexUsdPerNode ?? 1;
       const gpus = Math.max(64, Math.round(dojo.capexUsd / nodePrice / 8) * 64);
-      const gpu = best({ model: w.model, system: { preset: baseline, gpus }, plan: { auto: true, globalBatch: w.globalBatch } }, `${w.name} on ${gpus}× ${baseline}`);
+      const gpu = best({ model: w.model, system: { preset: baseline, gpus }, plan: { auto: true, globalBatch: w.globalBatch } }, `${w.name} on ${gpus}× ${baseline}`, progress);
       if (!gpu) {
         rows.push(unevaluable(`baseline/${w.name}/${baseline}`, 'Workload claims against a GPU cluster', w.name, `no plan fits the model on ${gpus}× ${baseline}`));
         continue;
@@ -156,8 +165,8 @@ export function evaluateClaims(opts: ClaimsOptions = {}): ClaimRow[] {
       );
     }
     // AI Day 2022: one tile ≈ six 8-GPU servers (against the A100 boxes of the time).
-    const tile = best({ model: w.model, system: { preset: 'dojo-tile' }, plan: { auto: true, globalBatch: 48 } }, `${w.name} on one tile`);
-    const six = best({ model: w.model, system: { preset: 'dgx-a100-80gb', gpus: 48 }, plan: { auto: true, globalBatch: 48 } }, `${w.name} on 6× DGX A100`);
+    const tile = best({ model: w.model, system: { preset: 'dojo-tile' }, plan: { auto: true, globalBatch: 48 } }, `${w.name} on one tile`, progress);
+    const six = best({ model: w.model, system: { preset: 'dgx-a100-80gb', gpus: 48 }, plan: { auto: true, globalBatch: 48 } }, `${w.name} on 6× DGX A100`, progress);
     if (!six) {
       rows.push(unevaluable(`tile-vs-six-servers/${w.name}`, 'One tile ≈ six 8-GPU servers', w.name, 'no plan fits the model on 48 A100s'));
     } else if (!tile) {

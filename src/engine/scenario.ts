@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../common/errors.js';
 import { parseOrThrow, zodIssues } from '../common/zod-issues.js';
-import { getSystemPreset, parseSystemSpec } from '../specs/registry.js';
+import { getSystemPreset, listSystemPresets, parseSystemSpec } from '../specs/registry.js';
 import { buildDojoSystem } from '../specs/dojo/dojo-system.js';
-import { DOJO_LEVELS, defaultDojoHierarchy, withDojoAssumptions } from '../specs/dojo/dojo-hierarchy.js';
+import { defaultDojoHierarchy, withDojoAssumptions } from '../specs/dojo/dojo-hierarchy.js';
 import type { SystemInstance, SystemSpec } from '../specs/schema.js';
 import { PriceOverrideSchema, mergePriceSheet, type PriceSheet } from '../specs/prices.js';
 import { resolveModelConfig, buildWorkload, getModelPreset, ModelConfigSchema, type ModelConfig } from '../workloads/models.js';
@@ -97,8 +97,13 @@ function resolveSystem(raw: unknown, origin: string, opts: ScenarioOptions): Sys
 
 /** A Dojo preset rebuilt with the user's assumption overrides (`system: { preset, dojo: {…} }`). */
 function withDojoOverrides(preset: SystemSpec, overrides: unknown, origin: string): SystemSpec {
-  const level = DOJO_LEVELS.find((l) => preset.name === `dojo-${l}`);
-  if (!level) throw new InputError(origin, [{ path: 'system.dojo', message: `only Dojo presets take assumption overrides (${DOJO_LEVELS.map((l) => `dojo-${l}`).join(', ')})` }]);
+  // The level is a field of the spec (set by buildDojoSystem), so a renamed or user-registered
+  // Dojo preset rebuilds at the right level.
+  const level = preset.dojoLevel;
+  if (!level) {
+    const dojoPresets = listSystemPresets().filter((p) => p.dojoLevel !== undefined).map((p) => p.name);
+    throw new InputError(origin, [{ path: 'system.dojo', message: `only Dojo presets take assumption overrides (${dojoPresets.join(', ')})` }]);
+  }
   if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new InputError(origin, [{ path: 'system.dojo', message: 'must be a mapping of assumption names to values' }]);
   try {
     return parseSystemSpec(buildDojoSystem(level, withDojoAssumptions(defaultDojoHierarchy(), overrides as Record<string, unknown>)), origin, 'system');

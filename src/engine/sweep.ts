@@ -12,6 +12,7 @@ import type { StepReport } from '../simulators/report.js';
 import { evaluateIfFits } from './evaluate.js';
 import { parseScenario, type ScenarioOptions } from './scenario.js';
 import type { SearchSpace } from '../planner/space.js';
+import { progressCounter, type OnProgress } from './progress.js';
 
 export interface SweepPoint {
   value: unknown;
@@ -19,6 +20,13 @@ export interface SweepPoint {
   report?: StepReport;
   /** Throughput relative to the baseline (1 = unchanged). */
   relativeThroughput?: number;
+}
+
+export interface SweepOptions extends ScenarioOptions {
+  /** Bounds of the search when the plan is auto. */
+  space?: SearchSpace;
+  /** Told after each re-run (the baseline, then each value): done, total, and which one. */
+  onProgress?: OnProgress;
 }
 
 export interface SweepResult {
@@ -81,16 +89,20 @@ export function withOverride(doc: Record<string, unknown>, path: string, value: 
   return out;
 }
 
-function evaluateDoc(doc: Record<string, unknown>, origin: string, opts: ScenarioOptions, space?: SearchSpace): StepReport | undefined {
-  return evaluateIfFits(parseScenario(doc, origin, opts), space ? { space } : {})?.report;
+function evaluateDoc(doc: Record<string, unknown>, origin: string, opts: SweepOptions): StepReport | undefined {
+  return evaluateIfFits(parseScenario(doc, origin, opts), opts.space ? { space: opts.space } : {})?.report;
 }
 
-export function sweep(doc: Record<string, unknown>, origin: string, path: string, values: unknown[], opts: ScenarioOptions = {}, space?: SearchSpace): SweepResult {
+export function sweep(doc: Record<string, unknown>, origin: string, path: string, values: unknown[], opts: SweepOptions = {}): SweepResult {
   if (values.length === 0) throw new InputError(origin, [{ path: 'values', message: 'give at least one value to sweep' }]);
-  const baseline = evaluateDoc(doc, origin, opts, space);
+  const progress = progressCounter(values.length + 1, opts.onProgress);
+  const baseline = evaluateDoc(doc, origin, opts);
+  progress.done('scenario as written');
   const rate = (r: StepReport) => r.samplesPerSecond;
   const points = values.map((value) => {
-    const report = evaluateDoc(withOverride(doc, path, value), `${origin} with ${path} = ${JSON.stringify(value)}`, opts, space);
+    const label = `${path} = ${JSON.stringify(value)}`;
+    const report = evaluateDoc(withOverride(doc, path, value), `${origin} with ${label}`, opts);
+    progress.done(label);
     return { value, ...(report ? { report } : {}), ...(report && baseline ? { relativeThroughput: rate(report) / rate(baseline) } : {}) };
   });
   return { path, baseline, points };

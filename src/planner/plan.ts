@@ -4,17 +4,20 @@ import { z } from 'zod';
 import type { InputIssue } from '../common/errors.js';
 import { MEMORY_MODES, type MemoryMode, type SystemInstance } from '../specs/schema.js';
 import type { WorkloadGraph } from '../workloads/graph.js';
+import { AXES, AXIS_PRODUCT_NAME, axisDegreeProduct, type AxisPlanKey } from './axes.js';
 
 export const RECOMPUTE = ['none', 'selective', 'full'] as const;
 export const PLAN_PRECISIONS = ['bf16', 'fp16', 'fp8'] as const;
 
+/** One degree field per parallelism axis (tp, cp, …), from the planner's axis list. */
+const axisDegreeFields = Object.fromEntries(AXES.map((a) => [a.planKey, z.number().int().positive().default(1)])) as Record<AxisPlanKey, z.ZodDefault<z.ZodNumber>>;
+
 export const PlanInputSchema = z
   .object({
-    tp: z.number().int().positive().default(1),
+    ...axisDegreeFields,
     pp: z.number().int().positive().default(1),
-    /** Omitted: derived as devices / (tp·pp·cp). */
+    /** Omitted: derived as devices / (pp · every axis's degree). */
     dp: z.number().int().positive().optional(),
-    cp: z.number().int().positive().default(1),
     microBatch: z.number().int().positive().default(1),
     globalBatch: z.number().int().positive(),
     recompute: z.enum(RECOMPUTE).default('none'),
@@ -58,26 +61,28 @@ export function resolvePlan(input: z.output<typeof PlanInputSchema>, g: Workload
   const issues: InputIssue[] = [];
   const add = (path: string, message: string) => issues.push({ path: `plan.${path}`, message });
   const devices = sys.devices;
-  const modelParallel = input.tp * input.pp * input.cp;
+  const modelParallel = axisDegreeProduct(input) * input.pp;
+  const modelParallelName = `${AXIS_PRODUCT_NAME}·pp`;
   let dp = input.dp;
   if (dp === undefined) {
-    if (devices % modelParallel !== 0) add('tp', `tp·pp·cp = ${modelParallel} must divide the device count (${devices})`);
+    // Named at the innermost axis's key, where a user most often picks a degree that does not divide.
+    if (devices % modelParallel !== 0) add(AXES[0].planKey, `${modelParallelName} = ${modelParallel} must divide the device count (${devices})`);
     dp = Math.max(1, Math.floor(devices / modelParallel));
   } else if (dp * modelParallel !== devices) {
-    add('dp', `tp·pp·dp·cp = ${dp * modelParallel} must equal the device count (${devices}); omit dp to derive it`);
+    add('dp', `${modelParallelName}·dp = ${dp * modelParallel} must equal the device count (${devices}); omit dp to derive it`);
   }
   const modes = sys.spec.device.memoryModes;
   const memoryMode = input.memoryMode ?? modes[0]!;
   if (!modes.includes(memoryMode)) add('memoryMode', `${sys.spec.device.name} supports ${modes.join(', ')}; got ${memoryMode}`);
   const plan: Plan = { ...input, dp, gradReduceFp32: input.gradReduceFp32 ?? input.precision !== 'fp16', memoryMode };
 
-  if (input.tp > 1 && !g.supports.tensor) add('tp', `this model (${g.name}) supports no tensor parallelism; allowed: 1`);
-  if (input.cp > 1 && !g.supports.context) add('cp', `this model (${g.name}) supports no context parallelism; allowed: 1`);
+  for (const a of AXES) {
+    const degree = input[a.planKey];
+    if (degree > 1 && !g.supports[a.axis]) add(a.planKey, `this model (${g.name}) supports no ${a.label}; allowed: 1`);
+    for (const message of a.divisibilityIssues(degree, g.divisibility[a.axis] ?? [], g.name)) add(a.planKey, message);
+  }
   if (input.pp > 1 && !g.supports.pipeline) add('pp', `this model (${g.name}) supports no pipeline parallelism; allowed: 1`);
   if (input.sequenceParallel && !g.supports.sequence) add('sequenceParallel', `this model (${g.name}) has no sequence-parallel regions; allowed: false`);
-  const notDivided = [...new Set(g.divisibility.tensor)].filter((d) => d % input.tp !== 0);
-  if (notDivided.length) add('tp', `must divide ${notDivided.join(' and ')} (dimensions that tensor parallelism splits in ${g.name})`);
-  for (const d of new Set(g.divisibility.context)) if (d % (2 * input.cp) !== 0 && input.cp > 1) add('cp', `2·cp must divide the sequence length ${d} (load-balanced context parallelism)`);
 
   const units = repeatedUnits(g);
   const chunks = input.pp * input.virtualStages;

@@ -3,32 +3,18 @@
 // scenario are held constant.
 import type { SystemInstance } from '../specs/schema.js';
 import type { WorkloadGraph } from '../workloads/graph.js';
-import { z } from 'zod';
-import { parseOrThrow } from '../common/zod-issues.js';
 import { RECOMPUTE, resolvePlan, repeatedUnits, type Plan, type PlanInput } from './plan.js';
-import rawSearchSpace from './search-space.json' with { type: 'json' };
+import { AXES, axisDegree, type AxisDegrees, type AxisSearchLimitKey } from './axes.js';
+import { SEARCH_DEFAULTS } from './search-defaults.js';
 
-const degrees = z.array(z.number().int().positive()).min(1).refine((a) => a[0] === 1 && a.every((x, i) => i === 0 || x > a[i - 1]!), 'must start at 1 and increase');
-const SearchDefaultsSchema = z
-  .object({
-    microBatches: degrees,
-    virtualStages: degrees,
-    maxCp: z.number().int().positive(),
-    minTokensForCp: z.number().int().positive(),
-    sources: z.object({ microBatches: z.string().min(1), virtualStages: z.string().min(1), maxCp: z.string().min(1), minTokensForCp: z.string().min(1) }).strict(),
-  })
-  .strict();
+export { SEARCH_DEFAULTS } from './search-defaults.js';
 
-/** The search's candidate values and limits, validated at load, each with its source (search-space.json). */
-export const SEARCH_DEFAULTS = parseOrThrow(SearchDefaultsSchema, rawSearchSpace, 'src/planner/search-space.json');
-
-export interface SearchSpace {
-  /** Largest tensor-parallel degree tried; default: devices per node (TP across nodes is never competitive). */
-  maxTp?: number;
+/** Caps on what the search tries: one per axis (`maxTp`, `maxCp`, …; defaults in each axis's
+ * definition, src/planner/axes.ts), and on micro-batch size and interleaving. */
+export type SearchSpace = Partial<Record<AxisSearchLimitKey, number>> & {
   maxMicroBatch?: number;
   maxVirtualStages?: number;
-  maxCp?: number;
-}
+};
 
 /** Fixed plan fields from the scenario (`plan: { auto: true, tp: 8 }`); globalBatch is required. */
 export type FixedFields = Partial<Omit<PlanInput, 'globalBatch'>> & { globalBatch: number };
@@ -53,18 +39,26 @@ export interface Enumeration {
   prunedDivisibility: number;
 }
 
-const OUTER_KEYS = new Set(['plan.tp', 'plan.pp', 'plan.cp', 'plan.dp', 'plan.precision', 'system.devices']);
+/** Issues that depend only on the outer choice (axis degrees, pp, dp), not on the inner options. */
+const OUTER_KEYS = new Set([...AXES.map((a) => `plan.${a.planKey}`), 'plan.pp', 'plan.dp', 'plan.precision', 'system.devices']);
+
+/** Every combination of axis degrees the search tries, the first axis varying slowest. */
+function axisDegreeChoices(g: WorkloadGraph, sys: SystemInstance, fixed: FixedFields, space: SearchSpace): AxisDegrees[] {
+  let choices: Partial<AxisDegrees>[] = [{}];
+  for (const a of AXES) {
+    const given = fixed[a.planKey];
+    const candidates = given !== undefined ? [given] : g.supports[a.axis] && a.worthSearching(g) ? divisorsOf(sys.devices, space[a.searchLimitKey] ?? a.defaultMaxDegree(sys)) : [1];
+    choices = choices.flatMap((c) => candidates.map((d) => ({ ...c, [a.planKey]: d })));
+  }
+  return choices as AxisDegrees[];
+}
 
 export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: FixedFields, space: SearchSpace = {}): Enumeration {
   const devices = sys.devices;
-  // TP stays inside the innermost network domain (NVSwitch node, Dojo tray): across it, TP's
-  // per-layer all-reduces are never competitive.
-  const maxTp = space.maxTp ?? sys.spec.tiers[0]?.domainDevices ?? sys.spec.devicesPerNode;
   const units = repeatedUnits(g);
   const pick = <T>(key: keyof FixedFields, values: T[]): T[] => (fixed[key] !== undefined ? [fixed[key] as T] : values);
-  const tps = pick('tp', g.supports.tensor ? divisorsOf(devices, maxTp) : [1]);
+  const axisChoices = axisDegreeChoices(g, sys, fixed, space);
   const pps = pick('pp', g.supports.pipeline ? divisorsOf(devices).filter((p) => p <= units) : [1]);
-  const cps = pick('cp', g.supports.context && g.tokensPerSample >= SEARCH_DEFAULTS.minTokensForCp ? divisorsOf(devices, space.maxCp ?? SEARCH_DEFAULTS.maxCp) : [1]);
   const mbs = pick('microBatch', SEARCH_DEFAULTS.microBatches.filter((m) => m <= (space.maxMicroBatch ?? Infinity)));
   const vs = pick('virtualStages', SEARCH_DEFAULTS.virtualStages.filter((v) => v <= (space.maxVirtualStages ?? Infinity)));
   // Selective recompute only differs from none when some op can be dropped and redone.
@@ -80,30 +74,30 @@ export function enumeratePlans(g: WorkloadGraph, sys: SystemInstance, fixed: Fix
   } as const;
   const plans: Plan[] = [];
   let prunedDivisibility = 0;
-  for (const tp of tps)
-    for (const cp of cps)
-      for (const pp of pps) {
-        if (devices % (tp * pp * cp) !== 0) continue;
-        const dp = devices / (tp * pp * cp);
-        const inner = mbs.length * (pp > 1 ? vs.length : 1) * rcs.length * (dp > 1 ? zeros.length : 1) * modes.length;
-        // Reject a tp/pp/cp choice once, not once per inner combination.
-        const probe = resolvePlan({ ...base, tp, pp, cp, dp, microBatch: 1, virtualStages: 1, recompute: 'none', zeroStage: 0, sequenceParallel: false, memoryMode: modes[0] }, g, sys);
-        if (probe.issues.some((i) => OUTER_KEYS.has(i.path))) {
-          prunedDivisibility += inner;
-          continue;
-        }
-        for (const microBatch of mbs)
-          for (const virtualStages of pp > 1 ? vs : [1])
-            for (const recompute of rcs)
-              for (const zeroStage of dp > 1 ? zeros : [0])
-                for (const memoryMode of modes) {
-                  // Sequence parallelism only saves memory and time when tp > 1: try it on, not off.
-                  const sequenceParallel = fixed.sequenceParallel ?? (tp > 1 && g.supports.sequence);
-                  const input = { ...base, tp, pp, cp, dp, microBatch, virtualStages, recompute, zeroStage, sequenceParallel, memoryMode };
-                  const { plan, issues } = resolvePlan(input, g, sys);
-                  if (issues.length) prunedDivisibility++;
-                  else plans.push(plan);
-                }
+  for (const degrees of axisChoices)
+    for (const pp of pps) {
+      const modelParallel = AXES.reduce((n, a) => n * degrees[a.planKey], pp);
+      if (devices % modelParallel !== 0) continue;
+      const dp = devices / modelParallel;
+      const inner = mbs.length * (pp > 1 ? vs.length : 1) * rcs.length * (dp > 1 ? zeros.length : 1) * modes.length;
+      // Reject an axis-degree/pp choice once, not once per inner combination.
+      const probe = resolvePlan({ ...base, ...degrees, pp, dp, microBatch: 1, virtualStages: 1, recompute: 'none', zeroStage: 0, sequenceParallel: false, memoryMode: modes[0] }, g, sys);
+      if (probe.issues.some((i) => OUTER_KEYS.has(i.path))) {
+        prunedDivisibility += inner;
+        continue;
       }
+      // Sequence parallelism only saves memory and time when tp > 1: try it on, not off.
+      const sequenceParallel = fixed.sequenceParallel ?? (axisDegree(degrees, 'tensor') > 1 && g.supports.sequence);
+      for (const microBatch of mbs)
+        for (const virtualStages of pp > 1 ? vs : [1])
+          for (const recompute of rcs)
+            for (const zeroStage of dp > 1 ? zeros : [0])
+              for (const memoryMode of modes) {
+                const input = { ...base, ...degrees, pp, dp, microBatch, virtualStages, recompute, zeroStage, sequenceParallel, memoryMode };
+                const { plan, issues } = resolvePlan(input, g, sys);
+                if (issues.length) prunedDivisibility++;
+                else plans.push(plan);
+              }
+    }
   return { plans, prunedDivisibility };
 }

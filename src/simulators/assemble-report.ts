@@ -7,6 +7,7 @@ import type { SystemInstance } from '../specs/schema.js';
 import { modelFlopsPerSample, type WorkloadGraph } from '../workloads/graph.js';
 import type { MemoryBreakdown } from '../planner/memory.js';
 import { microBatchesPerStep, type Plan } from '../planner/plan.js';
+import { axisDegreeProduct } from '../planner/axes.js';
 import { powerAndCost, type TrainingAmount } from './analytical/power-cost.js';
 import type { StepBreakdown, StepReport } from './report.js';
 
@@ -43,8 +44,9 @@ export function assembleStepReport(o: StepOutcome): StepReport {
   const peak = (sys.spec.device.peakTflops[plan.precision] ?? 0) * 1e12;
   const samplesPerSecond = plan.globalBatch / stepTimeSeconds;
   const modelFlopsPerStep = modelFlopsPerSample(g) * plan.globalBatch;
-  // Recomputed FLOPs are per device: every rank of every stage (tp·cp·dp of them) redoes its share.
-  const hardwareFlopsPerStep = modelFlopsPerStep + o.recomputeFlopsPerMicroBatch * microBatchesPerStep(plan) * plan.dp * plan.tp * plan.cp;
+  // Recomputed FLOPs are per device: every rank of every stage (dp times every axis's degree of
+  // them) redoes its share.
+  const hardwareFlopsPerStep = modelFlopsPerStep + o.recomputeFlopsPerMicroBatch * microBatchesPerStep(plan) * plan.dp * axisDegreeProduct(plan);
   const { power, cost, footprint, run } = powerAndCost({
     sys,
     prices: o.prices,

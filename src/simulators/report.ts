@@ -2,15 +2,18 @@
 // compared field by field (the event-driven tier reports the same shape).
 import type { MemoryBreakdown } from '../planner/memory.js';
 import type { Plan } from '../planner/plan.js';
+import type { AxisBreakdownKey } from '../planner/axes.js';
 
-export interface StepBreakdown {
+/** Exposed communication of each parallelism axis, under the field its definition names
+ * (tensorParallelCommSeconds, contextParallelCommSeconds, …; src/planner/axes.ts). */
+export type AxisCommBreakdown = Record<AxisBreakdownKey, number>;
+
+export interface StepBreakdown extends AxisCommBreakdown {
   /** Forward + backward compute on the critical stage (all micro-batches). */
   computeSeconds: number;
   /** Forward work redone in backward (activation recompute). */
   recomputeSeconds: number;
-  /** Exposed communication by kind. */
-  tensorParallelCommSeconds: number;
-  contextParallelCommSeconds: number;
+  /** Exposed communication by kind (the parallelism axes' fields come from AxisCommBreakdown). */
   pipelineCommSeconds: number;
   /** Compute waiting on streamed data (off-chip weights, host input feed). */
   streamStallSeconds: number;

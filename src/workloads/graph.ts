@@ -94,10 +94,12 @@ export interface WorkloadGraph {
   throughputUnit: 'tokens' | 'samples';
   /** Tokens per sample (sequence length) for language models; 1 otherwise. */
   tokensPerSample: number;
-  /** Parallelism the graph supports beyond data parallelism. */
-  supports: { tensor: boolean; sequence: boolean; context: boolean; pipeline: boolean };
-  /** Limits on degrees, e.g. TP must divide heads, CP must divide the sequence. */
-  divisibility: { tensor: number[]; context: number[] };
+  /** Parallelism the graph supports beyond data parallelism; an axis left out is not supported
+   * (so a new axis changes only the builders whose ops communicate over it). */
+  supports: { sequence: boolean; pipeline: boolean } & Partial<Record<ParallelAxis, boolean>>;
+  /** Dimensions each axis's degree must divide, e.g. TP the heads, CP the sequence (the rule per
+   * axis is the planner's, src/planner/axes.ts); an axis left out has none. */
+  divisibility: Partial<Record<ParallelAxis, number[]>>;
   blocks: Block[];
   /** Parameters counted once even if a block holds a tied copy (e.g. tied embeddings). */
   sharedParams: number;

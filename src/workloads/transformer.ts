@@ -42,7 +42,30 @@ export type TransformerConfig = z.output<typeof TransformerConfigSchema>;
 
 const ACT_BYTES = 2; // bf16/fp16 activations; fp8 runs keep activations in 16-bit between GEMMs
 
-export function buildTransformer(c: TransformerConfig): WorkloadGraph {
+/** The dimensions and options a transformer's ops are built from, defaults resolved (Llama-style
+ * SwiGLU models default to RMSNorm, rotary positions, no bias, no dropout, untied embeddings). */
+interface TransformerDims {
+  c: TransformerConfig;
+  llama: boolean;
+  h: number;
+  s: number;
+  a: number;
+  kv: number;
+  dh: number;
+  f: number;
+  V: number;
+  dropout: boolean;
+  tied: boolean;
+  learnedPositions: boolean;
+  B: number;
+  sh: number;
+  qkvOut: number;
+  fc1Out: number;
+  /** A bias term's size, or 0 for a model without biases. */
+  b: (n: number) => number;
+}
+
+function transformerDims(c: TransformerConfig): TransformerDims {
   const llama = c.activation === 'swiglu';
   const h = c.hidden;
   const s = c.seqLen;
@@ -50,83 +73,100 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
   const kv = c.kvHeads ?? a;
   const dh = h / a;
   const f = c.ffnHidden ?? (llama ? Math.round((8 * h) / 3 / 64) * 64 : 4 * h);
-  const V = c.vocab;
-  const dropout = c.dropout ?? !llama;
   const bias = c.bias ?? !llama;
-  const tied = c.tiedEmbeddings ?? !llama;
-  const learnedPositions = (c.positionEmbedding ?? (llama ? 'rotary' : 'learned')) === 'learned';
-  const B = ACT_BYTES;
-  const sh = s * h;
-  const qkvOut = h + 2 * kv * dh;
-  const fc1Out = llama ? 2 * f : f;
-  const b = (n: number) => (bias ? n : 0);
+  return {
+    c, llama, h, s, a, kv, dh, f,
+    V: c.vocab,
+    dropout: c.dropout ?? !llama,
+    tied: c.tiedEmbeddings ?? !llama,
+    learnedPositions: (c.positionEmbedding ?? (llama ? 'rotary' : 'learned')) === 'learned',
+    B: ACT_BYTES,
+    sh: s * h,
+    qkvOut: h + 2 * kv * dh,
+    fc1Out: llama ? 2 * f : f,
+    b: (n: number) => (bias ? n : 0),
+  };
+}
 
-  const norm = (name: string): Op =>
+function norm(d: TransformerDims, name: string): Op {
+  const { c, llama, h, B, sh } = d;
+  return op({
+    name,
+    tensorSplit: 'sequence',
+    otherFlops: 5 * sh,
+    memoryBytesForward: 2 * B * sh,
+    memoryBytesBackward: 3 * B * sh,
+    params: (c.norm ?? (llama ? 'rmsnorm' : 'layernorm')) === 'layernorm' ? 2 * h : h,
+    savedActivationBytes: B * sh,
+  });
+}
+
+/** Residual add, with dropout (and its 1-byte mask) when the model trains with dropout. */
+function residual(d: TransformerDims, name: string): Op {
+  const { dropout, B, sh } = d;
+  return op({
+    name,
+    tensorSplit: 'sequence',
+    otherFlops: 2 * sh,
+    memoryBytesForward: (dropout ? 3 * B + 1 : 3 * B) * sh,
+    memoryBytesBackward: (dropout ? 2 * B + 1 : 2 * B) * sh,
+    savedActivationBytes: dropout ? sh : 0,
+  });
+}
+
+/** Attention core, scores → softmax → dropout → weighted values, as separate kernels. */
+function materializedAttention(d: TransformerDims): Op[] {
+  const { s, a, kv, dh, dropout, B, sh } = d;
+  return [
     op({
-      name,
-      tensorSplit: 'sequence',
-      otherFlops: 5 * sh,
-      memoryBytesForward: 2 * B * sh,
-      memoryBytesBackward: 3 * B * sh,
-      params: (c.norm ?? (llama ? 'rmsnorm' : 'layernorm')) === 'layernorm' ? 2 * h : h,
+      name: 'attn-scores',
+      matmul: { m: s, n: s, k: dh, batch: a, tpDim: 'batch' },
+      savedActivationBytes: 2 * B * sh,
+      selectiveRecompute: true,
+      selectiveKeptBytes: 2 * B * sh,
+      comm: contextKeyValueExchange(2 * B * s * kv * dh),
+    }),
+    op({
+      name: 'softmax',
+      otherFlops: 5 * a * s * s,
+      memoryBytesForward: 2 * B * a * s * s,
+      memoryBytesBackward: 3 * B * a * s * s,
+      savedActivationBytes: B * a * s * s,
+      selectiveRecompute: true,
+    }),
+    ...(dropout
+      ? [
+          op({
+            name: 'attn-dropout',
+            otherFlops: a * s * s,
+            memoryBytesForward: (2 * B + 1) * a * s * s,
+            memoryBytesBackward: (2 * B + 1) * a * s * s,
+            savedActivationBytes: (B + 1) * a * s * s,
+            selectiveRecompute: true,
+          }),
+        ]
+      : []),
+    op({
+      name: 'attn-values',
+      matmul: { m: s, n: dh, k: s, batch: a, tpDim: 'batch' },
       savedActivationBytes: B * sh,
-    });
-  // Residual add, with dropout (and its 1-byte mask) when the model trains with dropout.
-  const residual = (name: string): Op =>
-    op({
-      name,
-      tensorSplit: 'sequence',
-      otherFlops: 2 * sh,
-      memoryBytesForward: (dropout ? 3 * B + 1 : 3 * B) * sh,
-      memoryBytesBackward: (dropout ? 2 * B + 1 : 2 * B) * sh,
-      savedActivationBytes: dropout ? sh : 0,
-    });
-
-  // Attention core, scores → softmax → dropout → weighted values, as separate kernels.
-  const materializedAttention = (): Op[] => [
-      op({
-        name: 'attn-scores',
-        matmul: { m: s, n: s, k: dh, batch: a, tpDim: 'batch' },
-        savedActivationBytes: 2 * B * sh,
-        selectiveRecompute: true,
-        selectiveKeptBytes: 2 * B * sh,
-        comm: contextKeyValueExchange(2 * B * s * kv * dh),
-      }),
-      op({
-        name: 'softmax',
-        otherFlops: 5 * a * s * s,
-        memoryBytesForward: 2 * B * a * s * s,
-        memoryBytesBackward: 3 * B * a * s * s,
-        savedActivationBytes: B * a * s * s,
-        selectiveRecompute: true,
-      }),
-      ...(dropout
-        ? [
-            op({
-              name: 'attn-dropout',
-              otherFlops: a * s * s,
-              memoryBytesForward: (2 * B + 1) * a * s * s,
-              memoryBytesBackward: (2 * B + 1) * a * s * s,
-              savedActivationBytes: (B + 1) * a * s * s,
-              selectiveRecompute: true,
-            }),
-          ]
-        : []),
-      op({
-        name: 'attn-values',
-        matmul: { m: s, n: dh, k: s, batch: a, tpDim: 'batch' },
-        savedActivationBytes: B * sh,
-        selectiveRecompute: true,
-        selectiveKeptBytes: B * sh,
-      }),
+      selectiveRecompute: true,
+      selectiveKeptBytes: B * sh,
+    }),
   ];
-  // The same maths as one fused kernel (attention.ts); causal masking skips half the blocks.
-  const flashAttention = (): Op[] => [
-    flashAttentionOp({ name: 'flash-attention', queries: s, keys: s, groups: 1, heads: a, kvHeads: kv, headDim: dh, flopsFraction: 0.5, activationBytes: B, comm: contextKeyValueExchange(2 * B * s * kv * dh) }),
-  ];
+}
 
-  const layer: Op[] = [
-    norm('attn-norm'),
+/** The same maths as one fused kernel (attention.ts); causal masking skips half the blocks. */
+function flashAttention(d: TransformerDims): Op[] {
+  const { s, a, kv, dh, B } = d;
+  return [flashAttentionOp({ name: 'flash-attention', queries: s, keys: s, groups: 1, heads: a, kvHeads: kv, headDim: dh, flopsFraction: 0.5, activationBytes: B, comm: contextKeyValueExchange(2 * B * s * kv * dh) })];
+}
+
+/** One transformer layer: attention (with its projections) and the MLP, each with norm and residual. */
+function layerOps(d: TransformerDims): Op[] {
+  const { c, llama, h, s, kv, dh, f, learnedPositions, B, sh, qkvOut, fc1Out, b } = d;
+  return [
+    norm(d, 'attn-norm'),
     op({
       name: 'qkv-proj',
       matmul: { m: s, n: qkvOut, k: h, batch: 1, tpDim: 'n' },
@@ -138,7 +178,7 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
     ...(learnedPositions
       ? []
       : [op({ name: 'rotary', otherFlops: 3 * s * qkvOut, memoryBytesForward: 2 * B * s * (h + kv * dh), memoryBytesBackward: 2 * B * s * (h + kv * dh) })]),
-    ...(c.attention === 'flash' ? flashAttention() : materializedAttention()),
+    ...(c.attention === 'flash' ? flashAttention(d) : materializedAttention(d)),
     op({
       name: 'attn-out-proj',
       matmul: { m: s, n: h, k: h, batch: 1, tpDim: 'k' },
@@ -146,8 +186,8 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       savedActivationBytes: B * sh,
       comm: [tensorAllReduce('forward', B * sh)],
     }),
-    residual('attn-residual'),
-    norm('mlp-norm'),
+    residual(d, 'attn-residual'),
+    norm(d, 'mlp-norm'),
     op({
       name: 'mlp-up-proj',
       matmul: { m: s, n: fc1Out, k: h, batch: 1, tpDim: 'n' },
@@ -170,10 +210,14 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       savedActivationBytes: B * s * f,
       comm: [tensorAllReduce('forward', B * sh)],
     }),
-    residual('mlp-residual'),
+    residual(d, 'mlp-residual'),
   ];
+}
 
-  const embedding: Op[] = [
+/** First-stage ops: token (and learned position) embeddings, and embedding dropout. */
+function embeddingOps(d: TransformerDims): Op[] {
+  const { s, h, V, dropout, learnedPositions, B, sh } = d;
+  return [
     op({
       name: 'token-embedding',
       tensorSplit: 'split',
@@ -184,9 +228,13 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
     }),
     ...(dropout ? [op({ name: 'embedding-dropout', tensorSplit: 'sequence', memoryBytesForward: (2 * B + 1) * sh, memoryBytesBackward: (2 * B + 1) * sh, savedActivationBytes: sh })] : []),
   ];
+}
 
-  const output: Op[] = [
-    norm('final-norm'),
+/** Last-stage ops: final norm, logits and the loss. */
+function outputOps(d: TransformerDims): Op[] {
+  const { s, h, V, B, sh } = d;
+  return [
+    norm(d, 'final-norm'),
     op({
       name: 'logits',
       matmul: { m: s, n: V, k: h, batch: 1, tpDim: 'n' },
@@ -204,7 +252,11 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
       savedActivationBytes: 4 * s * V,
     }),
   ];
+}
 
+export function buildTransformer(c: TransformerConfig): WorkloadGraph {
+  const d = transformerDims(c);
+  const { h, s, a, kv, f, V, dropout, tied } = d;
   return {
     name: c.name ?? `transformer-${c.layers}l-${h}h`,
     throughputUnit: 'tokens',
@@ -212,9 +264,9 @@ export function buildTransformer(c: TransformerConfig): WorkloadGraph {
     supports: { tensor: true, sequence: true, context: true, pipeline: true },
     divisibility: { tensor: [a, kv, f, V], context: [s] },
     blocks: [
-      { name: 'embedding', placement: 'first-stage', repeat: 1, ops: embedding },
-      { name: 'transformer-layer', placement: 'repeated', repeat: c.layers, ops: layer },
-      { name: 'output', placement: 'last-stage', repeat: 1, ops: output },
+      { name: 'embedding', placement: 'first-stage', repeat: 1, ops: embeddingOps(d) },
+      { name: 'transformer-layer', placement: 'repeated', repeat: c.layers, ops: layerOps(d) },
+      { name: 'output', placement: 'last-stage', repeat: 1, ops: outputOps(d) },
     ],
     sharedParams: tied ? V * h : 0,
     // Token ids as int32 (inputs; labels are the same ids shifted).

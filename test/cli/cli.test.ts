@@ -199,7 +199,7 @@ const badScenarios: [string, string, string[]][] = [
   ['negative layers', 'model: { kind: transformer, layers: -3, hidden: 4096, heads: 32, seqLen: 2048, vocab: 51200 }\nsystem: { preset: dgx-a100-80gb, gpus: 64 }\nplan: { tp: 8, globalBatch: 64 }\n', ['model.layers']],
   ['tp·pp·dp ≠ gpus', `${GPT3}plan: { tp: 8, pp: 8, dp: 8, globalBatch: 1536 }\n`, ['plan.dp', '1024']],
   ['YAML syntax error', 'model: { preset: gpt3-175b }\nsystem: { preset: dgx-a100-80gb, gpus: 1024\nplan: { tp: 8 }\n', ['line 2, column 9', 'no closing }']],
-  ['typo inside plan', `${GPT3}plan: { tp: 8, pp: 8, microbatch: 1, globalBatch: 1536 }\n`, ['plan.microbatch', 'did you mean "microBatch"', 'allowed: tp, pp, dp']],
+  ['typo inside plan', `${GPT3}plan: { tp: 8, pp: 8, microbatch: 1, globalBatch: 1536 }\n`, ['plan.microbatch', 'did you mean "microBatch"', 'allowed: tp, cp, pp, dp']],
   ['typo inside a model preset', 'model: { preset: gpt3-175b, seqlen: 4096 }\nsystem: { preset: dgx-a100-80gb, gpus: 1024 }\nplan: auto\n', ['model.seqlen', 'did you mean "seqLen"', 'allowed: kind, name, layers']],
   ['unknown key with nothing near it', `${GPT3}plan: { tp: 8, pp: 8, globalBatch: 1536, colour: blue }\n`, ['plan.colour: unknown key; allowed:']],
 ];

@@ -15,7 +15,9 @@ const trayDoc = {
 };
 
 test('sweeping DIPs per tray on a stream-bound model scales throughput with HBM bandwidth', () => {
-  const r = sweep(trayDoc, 'tray', 'dojo.dipsPerTray', [10, 40]);
+  const calls: [number, number, string][] = [];
+  const r = sweep(trayDoc, 'tray', 'dojo.dipsPerTray', [10, 40], { onProgress: (done, total, label) => calls.push([done, total, label]) });
+  assert.deepEqual(calls, [[1, 3, 'scenario as written'], [2, 3, 'dojo.dipsPerTray = 10'], [3, 3, 'dojo.dipsPerTray = 40']], 'progress after the baseline and each value');
   // 20 DIPs is the default: half as many halves the stream bandwidth, twice as many nearly doubles it.
   within(r.points[0]!.relativeThroughput!, 0.5, 0.05, 'dipsPerTray 10');
   assert.ok(r.points[1]!.relativeThroughput! > 1.8, `dipsPerTray 40: ${r.points[1]!.relativeThroughput}`);
@@ -29,7 +31,11 @@ test('sweeping an efficiency or a price re-evaluates; an unknown path names what
 });
 
 test('claims: hardware figures rebuilt from the parts hold; workload claims carry verdicts and variants', () => {
-  const rows = evaluateClaims({ workloads: [{ name: 'gpt3-175b', model: { preset: 'gpt3-175b' }, globalBatch: 1920 }] });
+  const calls: [number, number, string][] = [];
+  const rows = evaluateClaims({ workloads: [{ name: 'gpt3-175b', model: { preset: 'gpt3-175b' }, globalBatch: 1920 }], onProgress: (done, total, label) => calls.push([done, total, label]) });
+  // One run each: the ExaPod, 4 assumptions × low/high, 2 GPU baselines, one tile, six servers.
+  assert.deepEqual(calls.map(([done, total]) => [done, total]), Array.from({ length: 13 }, (_, i) => [i + 1, 13]), 'progress counts every search once, to the total');
+  assert.equal(calls[0]![2], 'gpt3-175b on dojo-exapod');
   for (const id of ['tile-peak', 'tile-sram', 'exapod-peak', 'exapod-sram', 'exapod-hbm']) {
     const r = rows.find((x) => x.id === id);
     assert.ok(r, id);

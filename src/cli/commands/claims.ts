@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { evaluateClaims, type ClaimRow } from '../../engine/claims.js';
 import * as f from '../format.js';
+import { createProgress } from '../progress.js';
 
 function render(rows: ClaimRow[]): string {
   const right = (header: string) => ({ header, align: 'right' as const });
@@ -23,7 +24,13 @@ export function registerClaims(program: Command, emit: f.Emit): void {
     .option('--tolerance <fraction>', 'a claim holds when computed ≥ claimed × (1 − tolerance)', (v) => Number(v), 0.1)
     .addHelpText('after', f.helpExamples([['opendojo claims', 'the verdict table'], ['opendojo claims --json', 'as JSON']]))
     .action((opts: { json?: boolean; tolerance: number }) => {
-      const rows = evaluateClaims({ tolerance: opts.tolerance });
+      const progress = createProgress('claims');
+      let rows: ClaimRow[];
+      try {
+        rows = evaluateClaims({ tolerance: opts.tolerance, onProgress: (done, total, label) => progress.update(done, total, label) });
+      } finally {
+        progress.finish();
+      }
       emit({ json: { rows }, text: () => render(rows) }, opts.json === true);
     });
 }

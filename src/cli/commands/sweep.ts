@@ -6,6 +6,7 @@ import { sweep, sweepablePaths, type SweepResult } from '../../engine/sweep.js';
 import type { StepReport } from '../../simulators/report.js';
 import * as f from '../format.js';
 import { loadScenarioFile } from '../read-file.js';
+import { createProgress } from '../progress.js';
 
 /** `10,20,40` → [10, 20, 40]; a JSON list (`[[10,12],[12,10]]`) for structured values. */
 export function parseValues(text: string): unknown[] {
@@ -51,7 +52,13 @@ export function registerSweep(program: Command, emit: f.Emit): void {
     ]))
     .action((file: string, opts: { assumption: string; values: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
-      const result = sweep(loaded.document, loaded.origin, opts.assumption, parseValues(opts.values));
+      const progress = createProgress('sweep');
+      let result: SweepResult;
+      try {
+        result = sweep(loaded.document, loaded.origin, opts.assumption, parseValues(opts.values), { onProgress: (done, total, label) => progress.update(done, total, label) });
+      } finally {
+        progress.finish();
+      }
       const unit = loaded.scenario.workload.throughputUnit;
       emit({ json: { scenario: loaded.scenario.name, ...result }, text: () => `${loaded.scenario.name}  (${file})\n\n${render(result, unit)}` }, opts.json === true);
     });

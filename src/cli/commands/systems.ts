@@ -2,7 +2,7 @@
 // --sources, the basis of each figure); one preset in full when NAME is given.
 import type { Command } from 'commander';
 import { ensureBuiltins } from '../../engine/builtins.js';
-import { computeDojoAggregates, defaultDojoHierarchy, DOJO_LEVELS, type DojoLevel } from '../../specs/dojo/dojo-hierarchy.js';
+import { computeDojoAggregates, defaultDojoHierarchy } from '../../specs/dojo/dojo-hierarchy.js';
 import { defaultPriceSheet } from '../../specs/prices.js';
 import { getSystemPreset, listSystemPresets, systemPresetNames } from '../../specs/registry.js';
 import { InputError } from '../../common/errors.js';
@@ -80,12 +80,8 @@ const bytesDecimal = (b: number) => {
   return `${f.num(b / scale)} ${unit}`;
 };
 
-function dojoLevel(s: SystemSpec): DojoLevel | undefined {
-  return DOJO_LEVELS.find((l) => s.family === 'dojo' && s.name === `dojo-${l}`);
-}
-
 function detail(s: SystemSpec) {
-  const level = dojoLevel(s);
+  const level = s.dojoLevel;
   return {
     system: s,
     summary: summarize(s, false),

@@ -45,7 +45,7 @@ export interface AxisComm {
 export { planGroups, type Groups } from '../../planner/axes.js';
 
 const noComm = (): Record<ParallelAxis, AxisComm> => Object.fromEntries(PARALLEL_AXES.map((a) => [a, { forward: 0, backward: 0, recompute: 0 }])) as Record<ParallelAxis, AxisComm>;
-const REPLAYED = new Set(AXES.filter((a) => a.recomputeRepeatsForward).map((a) => a.axis));
+const REPLAYED = new Set<ParallelAxis>(AXES.filter((a) => a.recomputeRepeatsForward).map((a) => a.axis));
 
 /** Bytes per parameter a streamed block moves per micro-batch: bf16 weights in for forward; for
  * backward, weights in again plus the fp32 gradient accumulator read and written. */

@@ -1,6 +1,6 @@
 // Analytical step-time model: per-block times → per-stage micro-batch times → 1F1B (interleaved)
 // pipeline → data-parallel gradient reduction and optimizer. Returns a StepReport.
-import type { SystemInstance } from '../../specs/schema.js';
+import type { SystemInstance, SystemSpec } from '../../specs/schema.js';
 import { PARALLEL_AXES, type ParallelAxis, type WorkloadGraph } from '../../workloads/graph.js';
 import { axisBreakdown, perAxis } from '../axis-breakdown.js';
 import { blockParamsPerDevice, stepMemory, type MemorySettings, DEFAULT_MEMORY_SETTINGS } from '../../planner/memory.js';
@@ -9,7 +9,7 @@ import { partitionStages } from '../../planner/stages.js';
 import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import type { PriceSheet } from '../../specs/prices.js';
 import type { StepBreakdown, StepReport } from '../report.js';
-import { blockTimes, planGroups, withStreams, type BlockTimes } from './block-times.js';
+import { blockTimes, planGroups, withStreams, type BlockTimes, type Groups } from './block-times.js';
 import { collectiveRoute, collectiveSeconds, p2pSeconds } from './collectives.js';
 import { deviceRates } from './compute.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from './efficiency.js';
@@ -45,55 +45,37 @@ interface StageTimes {
   stalls: Map<string, number>;
 }
 
-export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: AnalyticalOptions): StepReport {
-  const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
-  const spec = sys.spec;
-  const rates = deviceRates(spec.device, plan.precision, eff, plan.memoryMode);
-  const groups = planGroups(plan);
-  const stages = partitionStages(g, plan.pp, plan.virtualStages);
-  const m = microBatchesPerStep(plan);
-  const v = plan.virtualStages;
-
-  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
-  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0, spillFraction));
-  const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
-  // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
-  // (Megatron's scatter/gather optimization, or sequence parallelism).
-  const boundary = g.blocks.find((b) => b.placement === 'repeated')?.ops[0]?.savedActivationBytes ?? 0;
-  const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
-
-  const stageTimes: StageTimes[] = stages.map((blocks) => {
-    const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, comm: perAxis(() => 0), pp: plan.pp > 1 ? 2 * v * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
-    for (const [bi, count] of blocks) {
-      const t = perBlock[bi]!;
-      s.compute += count * (t.forward + t.backward);
-      // Streams overlap compute (prefetch); whatever they take beyond it stalls the block.
-      for (const [dir, compute] of [['forward', t.forward], ['backward', t.backward + t.recompute]] as const) {
-        const stalled = withStreams(compute, t.streams, dir);
-        if (stalled > compute) {
-          const limiting = t.streams.reduce((a, b) => ((dir === 'forward' ? b.forwardBytes / b.bytesPerSecond : b.backwardBytes / b.bytesPerSecond) > (dir === 'forward' ? a.forwardBytes / a.bytesPerSecond : a.backwardBytes / a.bytesPerSecond) ? b : a));
-          s.stalls.set(limiting.resource, (s.stalls.get(limiting.resource) ?? 0) + count * (stalled - compute));
-        }
+/** One stage's time per micro-batch and what it is made of: its blocks' compute, recompute and
+ * per-axis communication, pipeline sends (`p2p` each, both directions per chunk) and the stalls
+ * its streams add beyond compute. */
+function stageTime(blocks: Map<number, number>, perBlock: BlockTimes[], blockParams: number[], plan: Plan, p2p: number): StageTimes {
+  const s: StageTimes = { perMicroBatch: 0, compute: 0, recompute: 0, comm: perAxis(() => 0), pp: plan.pp > 1 ? 2 * plan.virtualStages * p2p : 0, backwardWindow: 0, paramsPerDevice: 0, matmulFlops: 0, recomputeMatmulFlops: 0, stalls: new Map() };
+  for (const [bi, count] of blocks) {
+    const t = perBlock[bi]!;
+    s.compute += count * (t.forward + t.backward);
+    // Streams overlap compute (prefetch); whatever they take beyond it stalls the block.
+    for (const [dir, compute] of [['forward', t.forward], ['backward', t.backward + t.recompute]] as const) {
+      const stalled = withStreams(compute, t.streams, dir);
+      if (stalled > compute) {
+        const limiting = t.streams.reduce((a, b) => ((dir === 'forward' ? b.forwardBytes / b.bytesPerSecond : b.backwardBytes / b.bytesPerSecond) > (dir === 'forward' ? a.forwardBytes / a.bytesPerSecond : a.backwardBytes / a.bytesPerSecond) ? b : a));
+        s.stalls.set(limiting.resource, (s.stalls.get(limiting.resource) ?? 0) + count * (stalled - compute));
       }
-      s.recompute += count * t.recompute;
-      for (const a of PARALLEL_AXES) s.comm[a] += count * (t.comm[a].forward + t.comm[a].backward + t.comm[a].recompute);
-      s.backwardWindow += count * (t.backward + t.recompute);
-      s.paramsPerDevice += count * blockParams[bi]!;
-      s.matmulFlops += count * 3 * t.matmulFlopsForward;
-      s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
     }
-    s.perMicroBatch = s.compute + s.recompute + PARALLEL_AXES.reduce((x, a) => x + s.comm[a], 0) + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
-    return s;
-  });
+    s.recompute += count * t.recompute;
+    for (const a of PARALLEL_AXES) s.comm[a] += count * (t.comm[a].forward + t.comm[a].backward + t.comm[a].recompute);
+    s.backwardWindow += count * (t.backward + t.recompute);
+    s.paramsPerDevice += count * blockParams[bi]!;
+    s.matmulFlops += count * 3 * t.matmulFlopsForward;
+    s.recomputeMatmulFlops += count * t.recomputeMatmulFlops;
+  }
+  s.perMicroBatch = s.compute + s.recompute + PARALLEL_AXES.reduce((x, a) => x + s.comm[a], 0) + s.pp + [...s.stalls.values()].reduce((a, b) => a + b, 0);
+  return s;
+}
 
-  const critical = stageTimes.reduce((a, b) => (b.perMicroBatch > a.perMicroBatch ? b : a));
-  const sumStages = stageTimes.reduce((acc, s) => acc + s.perMicroBatch, 0);
-  // 1F1B: m micro-batches at the slowest stage's pace plus fill/drain through the others;
-  // interleaving divides the fill/drain by the number of chunks per device.
-  const pipelineSeconds = m * critical.perMicroBatch + (sumStages - critical.perMicroBatch) / v;
-  const bubbleSeconds = pipelineSeconds - m * critical.perMicroBatch;
-
-  // Data-parallel gradient reduction (all-reduce, or reduce-scatter + param all-gather with ZeRO ≥ 1/2).
+/** Exposed data-parallel time: the slowest stage's gradient reduction (all-reduce, or
+ * reduce-scatter + param all-gather with ZeRO ≥ 1/2; ZeRO-3's per-use gathers) beyond what
+ * backward hides, plus the tied-embedding all-reduce between first and last stage. */
+function dataParallelExposedSeconds(g: WorkloadGraph, plan: Plan, spec: SystemSpec, groups: Groups, eff: Efficiency, stageTimes: StageTimes[], m: number): number {
   const gradBytes = gradientBytesPerParam(plan);
   let dpExposed = 0;
   for (const s of stageTimes) {
@@ -117,14 +99,59 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
   if (plan.pp > 1 && g.sharedParams > 0) {
     dpExposed += 2 * p2pSeconds(spec, (g.sharedParams / plan.tp) * gradBytes, groups.ppDistance * (plan.pp - 1));
   }
+  return dpExposed;
+}
+
+/** Plain-language notes: the largest share, stalls above 1%, the memory mode, spills, and a
+ * data-parallel reduction that takes a bypass network. */
+function stepNotes(plan: Plan, spec: SystemSpec, groups: Groups, breakdown: StepBreakdown, stepTimeSeconds: number, critical: StageTimes, stageTimes: StageTimes[], m: number, spillFraction: number): string[] {
+  const notes: string[] = [];
+  const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
+  notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
+  for (const [resource, seconds] of critical.stalls) {
+    if ((m * seconds) / stepTimeSeconds < 0.01) continue;
+    notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
+  }
+  const modeWhy = MEMORY_MODE_MODELS[plan.memoryMode].why;
+  if (modeWhy) notes.push(`memory mode ${plan.memoryMode}: ${modeWhy}`);
+  if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
+  // Which route the largest stage's gradient reduction takes.
+  const dpRoute = collectiveRoute(spec, plan.zeroStage >= 1 ? 'reduce-scatter' : 'all-reduce', Math.max(...stageTimes.map((x) => x.paramsPerDevice)) * gradientBytesPerParam(plan), groups.dp);
+  if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
+  return notes;
+}
+
+export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, opts: AnalyticalOptions): StepReport {
+  const eff = opts.efficiency ?? DEFAULT_EFFICIENCY;
+  const spec = sys.spec;
+  const rates = deviceRates(spec.device, plan.precision, eff, plan.memoryMode);
+  const groups = planGroups(plan);
+  const stages = partitionStages(g, plan.pp, plan.virtualStages);
+  const m = microBatchesPerStep(plan);
+  const v = plan.virtualStages;
+
+  const { peak: mem, spillFraction } = stepMemory(g, plan, sys, opts.memory ?? DEFAULT_MEMORY_SETTINGS);
+  const perBlock: BlockTimes[] = g.blocks.map((b) => blockTimes(b, plan, rates, spec, groups, g.inputBytesPerSample ?? 0, spillFraction));
+  const blockParams = g.blocks.map((b) => blockParamsPerDevice(b.ops, plan));
+  // Activations cross each stage boundary once per chunk in each direction, split over TP ranks
+  // (Megatron's scatter/gather optimization, or sequence parallelism).
+  const boundary = g.blocks.find((b) => b.placement === 'repeated')?.ops[0]?.savedActivationBytes ?? 0;
+  const p2p = plan.pp > 1 ? p2pSeconds(spec, (boundary * plan.microBatch) / plan.tp / plan.cp, groups.ppDistance) : 0;
+  const stageTimes = stages.map((blocks) => stageTime(blocks, perBlock, blockParams, plan, p2p));
+
+  const critical = stageTimes.reduce((a, b) => (b.perMicroBatch > a.perMicroBatch ? b : a));
+  const sumStages = stageTimes.reduce((acc, s) => acc + s.perMicroBatch, 0);
+  // 1F1B: m micro-batches at the slowest stage's pace plus fill/drain through the others;
+  // interleaving divides the fill/drain by the number of chunks per device.
+  const pipelineSeconds = m * critical.perMicroBatch + (sumStages - critical.perMicroBatch) / v;
+  const bubbleSeconds = pipelineSeconds - m * critical.perMicroBatch;
+  const dpExposed = dataParallelExposedSeconds(g, plan, spec, groups, eff, stageTimes, m);
 
   const maxParams = Math.max(...stageTimes.map((s) => s.paramsPerDevice));
   const optimizerShard = plan.zeroStage >= 1 ? plan.dp : 1;
   const optimizerSeconds = (maxParams / optimizerShard) * eff.optimizerBytesPerParam / rates.optimizerBytes;
 
   const stepTimeSeconds = pipelineSeconds + dpExposed + optimizerSeconds;
-  // Which route the largest stage's gradient reduction takes (for the notes).
-  const dpRoute = collectiveRoute(spec, plan.zeroStage >= 1 ? 'reduce-scatter' : 'all-reduce', Math.max(...stageTimes.map((x) => x.paramsPerDevice)) * gradBytes, groups.dp);
   const breakdown: StepBreakdown = {
     computeSeconds: m * critical.compute,
     recomputeSeconds: m * critical.recompute,
@@ -136,18 +163,6 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     optimizerSeconds,
   };
 
-  const notes: string[] = [];
-  const parts = Object.entries(breakdown).sort((a, b) => b[1] - a[1]);
-  notes.push(`largest share of the step: ${parts[0]![0].replace(/Seconds$/, '')} (${((parts[0]![1] / stepTimeSeconds) * 100).toFixed(0)}%)`);
-  for (const [resource, seconds] of critical.stalls) {
-    if ((m * seconds) / stepTimeSeconds < 0.01) continue;
-    notes.push(`${resource} stalls compute for ${((m * seconds / stepTimeSeconds) * 100).toFixed(0)}% of the step (${STREAM_WHY[resource] ?? 'stream slower than compute'})`);
-  }
-  const modeWhy = MEMORY_MODE_MODELS[plan.memoryMode].why;
-  if (modeWhy) notes.push(`memory mode ${plan.memoryMode}: ${modeWhy}`);
-  if (spillFraction > 0) notes.push(`${(spillFraction * 100).toFixed(0)}% of activations do not fit on chip and spill to off-chip memory (written in forward, read back in backward)`);
-  if (dpRoute.via !== 'hierarchy') notes.push(`data-parallel gradients go over ${dpRoute.via} (${(dpRoute.seconds * 1e3).toFixed(1)} ms) rather than the tier hierarchy (${(dpRoute.hierarchySeconds * 1e3).toFixed(1)} ms)`);
-
   return assembleStepReport({
     g,
     plan,
@@ -158,6 +173,6 @@ export function simulateStep(g: WorkloadGraph, plan: Plan, sys: SystemInstance, 
     breakdown,
     memory: mem,
     recomputeFlopsPerMicroBatch: stageTimes.reduce((a, s) => a + s.recomputeMatmulFlops, 0),
-    notes,
+    notes: stepNotes(plan, spec, groups, breakdown, stepTimeSeconds, critical, stageTimes, m, spillFraction),
   });
 }

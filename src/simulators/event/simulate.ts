@@ -10,6 +10,7 @@ import type { WorkloadGraph } from '../../workloads/graph.js';
 import { DEFAULT_MEMORY_SETTINGS, stepMemory, type MemorySettings } from '../../planner/memory.js';
 import type { Plan } from '../../planner/plan.js';
 import { AXES } from '../../planner/axes.js';
+import { axisBreakdown } from '../axis-breakdown.js';
 import { MEMORY_MODE_MODELS } from '../../planner/memory-modes.js';
 import { DEFAULT_EFFICIENCY, type Efficiency } from '../analytical/efficiency.js';
 import type { TrainingAmount } from '../analytical/power-cost.js';
@@ -58,7 +59,7 @@ export const DEFAULT_TRACE_MICRO_BATCHES = 8;
 
 /** The critical stage's timeline, 0 … step end, split into the breakdown's components. */
 function observedBreakdown(sched: StepSchedule, stage: number, stepSeconds: number): StepBreakdown {
-  const b: StepBreakdown = { computeSeconds: 0, recomputeSeconds: 0, tensorParallelCommSeconds: 0, contextParallelCommSeconds: 0, pipelineCommSeconds: 0, streamStallSeconds: 0, dataParallelCommSeconds: 0, bubbleSeconds: 0, optimizerSeconds: 0 };
+  const b: StepBreakdown = { computeSeconds: 0, recomputeSeconds: 0, ...axisBreakdown(() => 0), pipelineCommSeconds: 0, streamStallSeconds: 0, dataParallelCommSeconds: 0, bubbleSeconds: 0, optimizerSeconds: 0 };
   const compute = sched.stages[stage]!.compute;
   let prevEnd = 0;
   for (const t of sched.sim.tasks) {
