@@ -15,6 +15,7 @@ import { createHandler, type AppOptions } from './http/app.js';
 import { buildOpenApi } from './http/openapi.js';
 import { ROUTES } from './http/routes.js';
 import { serviceClock } from './clock.js';
+import { DbProbe } from './db/probe.js';
 import { EnginePool, type EnginePoolOptions } from './engine-pool.js';
 import { openStore, type OpenedStore } from './open-store.js';
 import { QueueDispatch } from './queue/dispatch.js';
@@ -52,6 +53,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const opened = await openStore({ ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.database ? { database: o.database } : {}) });
   const { store } = opened;
   const engine = new EnginePool(o.engine);
+  const probe = new DbProbe(store.sql);
   try {
     const clock = await serviceClock(store, o.speedup);
     const ledger = new LedgerView(store, o.card ?? defaultRateCard());
@@ -67,10 +69,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     const controller = new Controller({ store, clock, pools: o.pools ?? defaultPools(), ledger, dispatch, log: o.log, newId: newJobId, engine: engine.call, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
     ref.controller = controller;
     await controller.start();
+    await probe.start();
     let ready = false;
     let shuttingDown = false;
     const openapi = buildOpenApi(ROUTES, o.version ?? '0.0.0');
-    const handler = createHandler({ store, controller, ledger, openapi: () => openapi, ready: () => ready, shuttingDown: () => shuttingDown }, o.log, o);
+    const handler = createHandler({ store, controller, ledger, openapi: () => openapi, ready: () => ready, shuttingDown: () => shuttingDown, database: () => probe.health() }, o.log, o);
     const server = createServer((req, res) => void handler(req, res));
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -98,6 +101,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
           await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000).unref())]);
           server.closeAllConnections();
           await c.stop();
+          probe.stop();
           if (host) {
             await host.flush();
             host.abandonAll();
@@ -109,6 +113,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         })()),
     };
   } catch (e) {
+    probe.stop();
     await engine.close();
     await opened.close();
     throw e;

@@ -35,10 +35,11 @@ function parseQuery<S extends z.ZodType>(schema: S, q: URLSearchParams): z.outpu
 export const ROUTES: Route[] = [
   {
     method: 'GET', path: '/health', summary: 'Liveness and readiness: 200 when the server can take requests', tag: 'ops', auth: 'none',
-    responses: { '200': 'Ready', '503': 'Starting or shutting down' },
+    responses: { '200': 'Ready', '503': 'Starting, shutting down, or the database not answering its probe' },
     handle: async ({ res }, d) => {
       if (!d.ready() || d.shuttingDown()) return sendJson(res, 503, { status: d.shuttingDown() ? 'shutting-down' : 'starting' });
-      await d.store.sql.query('select 1');
+      const db = d.database();
+      if (!db.ok) return sendJson(res, 503, { status: 'database-unavailable', problem: db.problem });
       sendJson(res, 200, { status: 'ok', leader: d.controller.isLeader, virtualNow: d.controller.now() });
     },
   },

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Controller } from '../../service/api/controller.js';
 import type { LedgerView } from '../../service/api/ledger-view.js';
 import type { Store } from '../../service/store/store.js';
+import type { DbHealth } from '../db/probe.js';
 import type { KeyVerifier, Principal } from './auth.js';
 import type { StreamGate } from './stream-gate.js';
 
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   openapi: () => unknown;
   ready: () => boolean;
   shuttingDown: () => boolean;
+  /** The database's last probed health (db/probe.ts): /health reads it instead of querying. */
+  database: () => DbHealth;
 }
 
 

@@ -54,6 +54,9 @@ export class Controller {
   private readonly pricer: JobPricer;
   private readonly leadership: Leadership;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Stored submissions waiting for the next admission batch (admitSoon). */
+  private readonly toAdmit: JobRow[] = [];
+  private admitBatch: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private maxSeq = 0;
   private stopped = false;
@@ -133,11 +136,7 @@ export class Controller {
     if (problems.length) throw new InputError('job', problems);
     const { job, created } = await this.o.store.insertJob(row, { at: now, kind: 'state', data: { state: 'queued', reason: 'submitted' } });
     if (created && this.isLeader) {
-      await this.exclusive(async () => {
-        // The housekeeping inbox may have admitted it already (it polls for new submissions).
-        if (!this.jobs.has(job.id)) await this.admit(job);
-        await this.pass(job.pool);
-      });
+      await this.admitSoon(job);
       return { job: (await this.o.store.job(tenantId, job.id)) ?? job, created };
     }
     return { job, created };
@@ -204,6 +203,22 @@ export class Controller {
   }
 
   // ---- internals --------------------------------------------------------------------------
+
+  /** Admits a stored job and runs a pass on its pool. Submissions that arrive while the control
+   * plane is busy share the next batch: one pass per pool for all of them instead of one each,
+   * so under load the scheduling work per submission falls as submissions pile up rather than
+   * growing the queue behind `exclusive` (issue 13.12). */
+  private admitSoon(job: JobRow): Promise<void> {
+    this.toAdmit.push(job);
+    return (this.admitBatch ??= this.exclusive(async () => {
+      // Later arrivals start the next batch; this one takes everything queued so far.
+      this.admitBatch = undefined;
+      const batch = this.toAdmit.splice(0);
+      // The housekeeping inbox may have admitted some already (it polls for new submissions).
+      for (const j of batch) if (!this.jobs.has(j.id)) await this.admit(j);
+      for (const pool of new Set(batch.map((j) => j.pool))) await this.pass(pool);
+    }));
+  }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
