@@ -124,6 +124,15 @@ export function compactPlan(p: Plan): string {
 }
 
 /** Commander argument parser for a positive integer flag; a bad value is an InputError (exit 2). */
+/** A command-line number > 0 (fractions allowed), e.g. a time bound in seconds. */
+export function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError('command line', [{ path: flag, message: `must be a number greater than 0; got "${value}"` }]);
+    return n;
+  };
+}
+
 export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const n = Number(value);

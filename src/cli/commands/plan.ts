@@ -50,7 +50,7 @@ export function registerPlan(program: Command, emit: f.Emit): void {
     .addOption(new Option('--objective <objective>', 'rank by step time or by cost per million tokens/samples').choices(['time', 'cost']).default('time'))
     .option('--workers <n>', `worker threads (default: in-process below ${CANDIDATES_PER_WORKER} candidates per thread, else one per CPU up to ${MAX_WORKERS}); 1 runs in-process`, f.positiveInt('--workers', 64))
     .option('--max-tp <n>', 'largest tensor-parallel degree to try (default: devices per node)', f.positiveInt('--max-tp'))
-    .option('--max-seconds <n>', 'stop the search after about N seconds and rank the plans examined so far', f.positiveInt('--max-seconds'))
+    .option('--max-seconds <n>', 'stop the search after about N seconds (fractions allowed) and rank the plans examined so far', f.positiveNumber('--max-seconds'))
     .addHelpText(
       'after',
       f.helpExamples([
