@@ -18,7 +18,7 @@ import type { StepReport } from '../../src/simulators/report.js';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const goldenPath = join(repoRoot, 'test', 'regression', 'golden.json');
 
-/** The calibration set: the repository's own copy (data/calibration; ../shared is only its upstream). */
+/** The calibration set: the repository's own copy in data/calibration (its upstream is only the source it was copied from). */
 export function calibrationRows(): CalibrationRow[] {
   return JSON.parse(readFileSync(join(repoRoot, 'data', 'calibration', 'calibration.json'), 'utf8')) as CalibrationRow[];
 }
