@@ -2,29 +2,16 @@
 // present and consistent after a restart on the same data directory, and a job that was running
 // resumes from its checkpoint and completes. The server is a real child process.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { call, smallJob, waitFor } from './helpers.js';
+import { call, smallJob, spawnServer, waitFor } from './helpers.js';
 
 const bin = join(process.cwd(), 'bin', 'opendojo.js');
 
-function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir, '--speedup', '36000', '--rate', '100000', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-}
+const serve = (dir: string) => spawnServer(dir, ['--log-level', 'warn']);
 
 describe('durability', () => {
   const dir = mkdtempSync(join(tmpdir(), 'opendojo-kill-'));

@@ -1,5 +1,6 @@
 // Shared by the service tests: an in-process service on a temporary embedded database, an
 // admin key, tenants, and small HTTP helpers.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,3 +74,21 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 /** A small job: GPT 1.7B on 6 tiles, ~1.35 s virtual per step. */
 export const smallJob = (steps = 2000, extra: Record<string, unknown> = {}) => ({ name: 'small', model: 'gpt3-1.7b', training: { steps }, resources: { tiles: 6 }, plan: 'auto', ...extra });
+
+/** `opendojo serve` as a child process on a data dir (so a test can kill -9 it), resolved with its
+ * URL once it serves; rejects with the end of its stderr if it exits first. */
+export function spawnServer(dir: string, extraArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const bin = join(process.cwd(), 'bin', 'opendojo.js');
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir, '--speedup', '36000', '--rate', '100000', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited ${code} before serving: ${err.slice(-2000)}`)));
+  });
+}

@@ -6,44 +6,20 @@
 // energy to 1e-6; reported by its own test). OPENDOJO_SOAK_SECONDS lengthens it
 // (default 75 s), OPENDOJO_SOAK_SEED replays a run; the figures are printed at the end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { call, smallJob } from './helpers.js';
+import { mulberry32 } from '../../src/service/scheduler/trace-sim.js';
+import { call, smallJob, spawnServer } from './helpers.js';
 
 const bin = join(process.cwd(), 'bin', 'opendojo.js');
 const SECONDS = Number(process.env.OPENDOJO_SOAK_SECONDS ?? 75);
 const SEED = Number(process.env.OPENDOJO_SOAK_SEED ?? 20261204);
 
-/** mulberry32: a small seeded generator, so a failing run replays with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir, '--speedup', '36000', '--rate', '100000', '--auth-failure-rate', '1000', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited ${code} before serving: ${err.slice(-2000)}`)));
-  });
-}
+const serve = (dir: string) => spawnServer(dir, ['--auth-failure-rate', '1000', '--log-level', 'error']);
 
 const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
 
@@ -73,7 +49,7 @@ describe('soak: tenants misbehave while the server is killed -9', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it(`survives random kill -9 for ${SECONDS} s with every invariant holding (seed ${SEED})`, { timeout: (SECONDS + 120) * 1000 }, async () => {
-    const random = rng(SEED);
+    const random = mulberry32(SEED); // seeded, so a failing run replays with its seed
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const admin = spawnSync(process.execPath, [bin, 'admin', 'create-key', '--data-dir', dir], { encoding: 'utf8' });
     assert.equal(admin.status, 0, admin.stderr);
