@@ -74,8 +74,11 @@ export function registerServe(program: Command): void {
         authFailuresPerSecond: parsePositiveFlag(opts.authFailureRate, 'auth-failure-rate'),
         log,
       });
+      // Handlers first, then the line: a supervisor (or a test) that signals as soon as it reads
+      // the URL must find them installed, not meet the default action that kills the process.
+      const stopped = untilStopped(() => service.close(), log);
       process.stdout.write(`opendojo serving on ${service.url}\n`);
-      await untilStopped(() => service.close(), log);
+      await stopped;
     });
 
   program
@@ -92,8 +95,9 @@ export function registerServe(program: Command): void {
       const log = jsonLogger((l) => process.stderr.write(l), opts.logLevel as Level, { service: 'opendojo-worker', ...(opts.name ? { worker: opts.name } : {}) });
       await assertRedisReachable(opts.redis);
       const worker = await startWorker({ database: opts.database, redis: opts.redis, concurrency: parseIntFlag(opts.concurrency, 'concurrency', 1, 1000), lockMs: parseIntFlag(opts.lockMs, 'lock-ms', 500, 600_000), log, ...(opts.name ? { name: opts.name } : {}) });
+      const stopped = untilStopped(() => worker.close(), log);
       process.stdout.write('opendojo worker ready\n');
-      await untilStopped(() => worker.close(), log);
+      await stopped;
     });
 
   const admin = program.command('admin').description('Administration on the service’s database directly (not over HTTP)');
